@@ -1,0 +1,137 @@
+// The backward engine: topological order by dependency counting, newest node first among the
+// ready ones, gradients summed per node input before the node runs. Runs entirely in C++.
+#include <queue>
+#include <unordered_map>
+#include "autograd/node.h"
+#include "ops/ops.h"
+
+namespace nc {
+
+static thread_local bool g_grad_enabled = true;
+bool GradMode::enabled() { return g_grad_enabled; }
+void GradMode::set_enabled(bool e) { g_grad_enabled = e; }
+
+static std::atomic<uint64_t> g_next_seq{0};
+Node::Node() : seq(g_next_seq++) {}
+
+Edge gradient_edge(const Tensor& t) {
+  TensorImpl* impl = t.get();
+  if (impl->grad_fn) return {impl->grad_fn, impl->output_nr};
+  if (!impl->requires_grad) return {};
+  auto acc = impl->grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(t.impl());
+    impl->grad_accumulator = acc;
+  }
+  return {acc, 0};
+}
+
+void collect_edges(Node& node, std::initializer_list<const Tensor*> inputs) {
+  node.next.reserve(inputs.size());
+  for (const Tensor* t : inputs) node.next.push_back(t->defined() ? gradient_edge(*t) : Edge{});
+}
+
+void set_history(Tensor& out, const std::shared_ptr<Node>& node, uint32_t nr) {
+  if (!node) return;
+  out.get()->grad_fn = node;
+  out.get()->output_nr = nr;
+}
+
+// Adds g into the accumulated gradient `acc`, stealing g when nothing else holds it.
+static void accumulate(Tensor& acc, Tensor&& g) {
+  if (!acc.defined()) {
+    acc = std::move(g);
+  } else {
+    acc = add(acc, g);
+  }
+}
+
+TensorList AccumulateGrad::apply(TensorList&& grads) {
+  Tensor g = std::move(grads[0]);
+  if (!g.defined()) return {};
+  Tensor var(variable);
+  NC_CHECK(g.shape() == var.shape(), RuntimeError, "AccumulateGrad: gradient of shape ", g.shape(),
+           " for a tensor of shape ", var.shape());
+  if (g.dtype() != var.dtype()) g = to_dtype(g, var.dtype());
+  Tensor cur = var.grad();
+  if (!cur.defined()) {
+    // Steal the incoming gradient when it is a fresh contiguous tensor nobody else holds.
+    bool own = g.is_contiguous() && g.impl().use_count() == 1 && g.storage().use_count() == 1 &&
+               g.offset() == 0;
+    var.set_grad(own ? g.detach() : contiguous_copy(g));
+  } else {
+    add_(cur, g);  // in place, so references to .grad (optimizers) stay valid
+  }
+  return {};
+}
+
+void run_backward(const TensorList& roots, const TensorList& grads, bool retain_graph) {
+  NoGradGuard no_grad;
+  // 1. Discover the graph and count, for every node, how many edges point at it.
+  std::unordered_map<Node*, int> deps;
+  std::unordered_map<Node*, TensorList> buffers;
+  std::vector<std::shared_ptr<Node>> keep;  // holds nodes alive while we run
+  std::vector<Node*> stack;
+  for (size_t i = 0; i < roots.size(); ++i) {
+    const Tensor& r = roots[i];
+    NC_CHECK(r.requires_grad(), RuntimeError,
+             "element ", i, " of tensors does not require grad and does not have a grad_fn");
+    Edge e = gradient_edge(r);
+    if (!deps.count(e.fn.get())) {
+      deps[e.fn.get()] = 0;
+      stack.push_back(e.fn.get());
+      keep.push_back(e.fn);
+    }
+    auto& buf = buffers[e.fn.get()];
+    buf.resize(e.fn->num_outputs);
+    accumulate(buf[e.input_nr], Tensor(grads[i]));
+  }
+  for (size_t s = 0; s < stack.size(); ++s) {
+    Node* n = stack[s];
+    NC_CHECK(!n->released, RuntimeError,
+             "trying to backward through the graph a second time (or to use saved tensors after they were freed); "
+             "pass retain_graph=True to the first backward() call if you need to");
+    for (auto& e : n->next) {
+      if (!e.fn) continue;
+      auto it = deps.find(e.fn.get());
+      if (it == deps.end()) {
+        deps[e.fn.get()] = 1;
+        stack.push_back(e.fn.get());
+        keep.push_back(e.fn);
+      } else {
+        it->second++;
+      }
+    }
+  }
+  // 2. Run nodes whose dependencies are all satisfied, newest first.
+  auto cmp = [](Node* a, Node* b) { return a->seq < b->seq; };
+  std::priority_queue<Node*, std::vector<Node*>, decltype(cmp)> ready(cmp);
+  for (auto& kv : deps)
+    if (kv.second == 0) ready.push(kv.first);
+  while (!ready.empty()) {
+    Node* n = ready.top();
+    ready.pop();
+    TensorList in = std::move(buffers[n]);
+    buffers.erase(n);
+    in.resize(n->num_outputs);
+    bool any = false;
+    for (auto& g : in) any = any || g.defined();
+    TensorList out = any ? n->apply(std::move(in)) : TensorList{};
+    if (!retain_graph) {
+      n->release();
+      if (!dynamic_cast<AccumulateGrad*>(n)) n->released = true;
+    }
+    for (size_t i = 0; i < n->next.size(); ++i) {
+      Edge& e = n->next[i];
+      if (!e.fn) continue;
+      if (i < out.size() && out[i].defined()) {
+        auto& buf = buffers[e.fn.get()];
+        if (buf.size() < e.fn->num_outputs) buf.resize(e.fn->num_outputs);
+        accumulate(buf[e.input_nr], std::move(out[i]));
+      }
+      if (--deps[e.fn.get()] == 0) ready.push(e.fn.get());
+    }
+  }
+}
+
+}  // namespace nc

@@ -1,0 +1,83 @@
+// Softmax / log-softmax over the middle axis of (O, D, I). Stable: subtract the max first.
+// Ref: log_softmax(x) = x - max - log(sum(exp(x - max))).
+#include <cmath>
+#include <vector>
+#include "core/parallel.h"
+#include "ops/kernels.h"
+
+namespace nc {
+namespace {
+
+template <class T>
+void softmax_typed(T* y, const T* x, int64_t O, int64_t D, int64_t I, bool log) {
+  parallel_for(0, O * I, std::max<int64_t>(1, 4096 / std::max<int64_t>(D, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      int64_t o = t / I, i = t % I;
+      const T* xp = x + o * D * I + i;
+      T* yp = y + o * D * I + i;
+      T mx = xp[0];
+      for (int64_t d = 1; d < D; ++d) mx = std::max(mx, xp[d * I]);
+      if (std::isinf(mx) && mx < 0) mx = T(0);  // all -inf: avoid (-inf) - (-inf)
+      double sum = 0;
+      if (I == 1) {
+        for (int64_t d = 0; d < D; ++d) {
+          T v = std::exp(xp[d] - mx);
+          yp[d] = v;
+          sum += v;
+        }
+      } else {
+        for (int64_t d = 0; d < D; ++d) {
+          T v = std::exp(xp[d * I] - mx);
+          yp[d * I] = v;
+          sum += v;
+        }
+      }
+      if (log) {
+        T lse = mx + static_cast<T>(std::log(sum));
+        for (int64_t d = 0; d < D; ++d) yp[d * I] = xp[d * I] - lse;
+      } else {
+        T inv = static_cast<T>(1.0 / sum);
+        for (int64_t d = 0; d < D; ++d) yp[d * I] *= inv;
+      }
+    }
+  });
+}
+
+template <class T>
+void softmax_backward_typed(T* dx, const T* dy, const T* y, int64_t O, int64_t D, int64_t I, bool log) {
+  parallel_for(0, O * I, std::max<int64_t>(1, 4096 / std::max<int64_t>(D, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      int64_t o = t / I, i = t % I;
+      int64_t base = o * D * I + i;
+      double s = 0;
+      if (log) {  // dx = dy - softmax * sum(dy)
+        for (int64_t d = 0; d < D; ++d) s += dy[base + d * I];
+        for (int64_t d = 0; d < D; ++d) dx[base + d * I] = dy[base + d * I] - std::exp(y[base + d * I]) * T(s);
+      } else {  // dx = y * (dy - sum(dy * y))
+        for (int64_t d = 0; d < D; ++d) s += dy[base + d * I] * y[base + d * I];
+        for (int64_t d = 0; d < D; ++d) dx[base + d * I] = y[base + d * I] * (dy[base + d * I] - T(s));
+      }
+    }
+  });
+}
+
+void softmax_cpu(const Tensor& y, const Tensor& x, int64_t O, int64_t D, int64_t I, bool log) {
+  dispatch_float(x.dtype(), "softmax", [&](auto tag) {
+    using T = decltype(tag);
+    softmax_typed<T>(y.data<T>(), x.data<T>(), O, D, I, log);
+  });
+}
+void softmax_backward_cpu(const Tensor& dx, const Tensor& dy, const Tensor& y, int64_t O, int64_t D, int64_t I,
+                          bool log) {
+  dispatch_float(dx.dtype(), "softmax backward", [&](auto tag) {
+    using T = decltype(tag);
+    softmax_backward_typed<T>(dx.data<T>(), dy.data<T>(), y.data<T>(), O, D, I, log);
+  });
+}
+
+}  // namespace
+
+NC_REGISTER_KERNEL(softmax_kernel, CPU, softmax_cpu);
+NC_REGISTER_KERNEL(softmax_backward_kernel, CPU, softmax_backward_cpu);
+
+}  // namespace nc
