@@ -1,4 +1,5 @@
 // Softmax / log-softmax and the losses built on the pointwise loss kernel and on log-softmax.
+#include <algorithm>
 #include <cmath>
 #include "ops/ops.h"
 
@@ -108,9 +109,16 @@ static Tensor weighted(const Tensor& l, const Tensor& w, Reduction r) {
 Tensor binary_cross_entropy(const Tensor& p, const Tensor& y, const Tensor& weight, Reduction r) {
   check_same_shape(p, y, "binary_cross_entropy");
   if (p.numel() > 0) {
-    NoGradGuard ng;
-    double lo = reshape(reduce(ReduceOp::Min, to_dtype(p.detach(), DType::Float64), {}, false), {}).data<double>()[0];
-    double hi = reshape(reduce(ReduceOp::Max, to_dtype(p.detach(), DType::Float64), {}, false), {}).data<double>()[0];
+    // One pass over the data: probabilities outside [0, 1] are a user error, not a NaN later.
+    Tensor pc = contiguous(p.detach());
+    double lo = 0, hi = 0;
+    dispatch_float(pc.dtype(), "binary_cross_entropy", [&](auto tag) {
+      using T = decltype(tag);
+      const T* d = pc.data<T>();
+      T mn = d[0], mx = d[0];
+      for (int64_t i = 1; i < pc.numel(); ++i) mn = std::min(mn, d[i]), mx = std::max(mx, d[i]);
+      lo = mn, hi = mx;
+    });
     NC_CHECK(lo >= 0 && hi <= 1, ValueError, "binary_cross_entropy: input values must be probabilities in [0, 1], got "
              "values in [", lo, ", ", hi, "] (use binary_cross_entropy_with_logits for raw scores)");
   }

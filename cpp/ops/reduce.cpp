@@ -28,9 +28,9 @@ struct SumBackward : Node {
   double scale;                // 1 for sum, 1/R for mean
   SumBackward(Shape in, Shape keep, double s) : in_shape(std::move(in)), keep_shape(std::move(keep)), scale(s) {}
   TensorList apply(TensorList&& g) override {
-    Tensor gk = reshape(g[0], keep_shape);
-    if (scale != 1.0) gk = mul(gk, scalar_tensor(scale, gk.dtype()));
-    return {contiguous_copy(expand(gk, in_shape))};
+    Tensor gk = expand(reshape(g[0], keep_shape), in_shape);
+    // One pass either way: the broadcasting multiply writes a fresh contiguous tensor.
+    return {scale != 1.0 ? mul(gk, scalar_tensor(scale, gk.dtype())) : contiguous_copy(gk)};
   }
   std::string name() const override { return "SumBackward"; }
 };

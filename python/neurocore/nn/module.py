@@ -1,0 +1,477 @@
+"""nn.Module: the base class of layers and models, with PyTorch's semantics.
+
+Note [Fast attribute access]
+Parameters, buffers and submodules are recorded in the ordered dicts ``_parameters``, ``_buffers``
+and ``_modules`` (registration order = ``parameters()`` order = ``state_dict()`` order) AND stored
+in the instance ``__dict__``, so ``self.weight`` in ``forward`` is a plain dict hit with no
+``__getattr__`` call. ``__setattr__``/``__delattr__`` keep the two in sync: every write to a
+registered name goes through them. ``__call__`` is just ``forward``: there is no hook machinery
+on the hot path.
+"""
+import collections
+import collections.abc
+import itertools
+
+import numpy as np
+
+from .. import _core
+from .._core import Tensor
+from .parameter import Parameter
+
+__all__ = ["Module"]
+
+_IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+_set_grad_enabled = _core.set_grad_enabled
+_is_grad_enabled = _core.is_grad_enabled
+
+
+def _addindent(s, num_spaces):
+    lines = s.split("\n")
+    if len(lines) == 1:
+        return s
+    first = lines.pop(0)
+    return first + "\n" + "\n".join(num_spaces * " " + line for line in lines)
+
+
+def _check_name(module, name, kind, allow_existing):
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+    if name == "":
+        raise KeyError(f'{kind} name can\'t be empty string ""')
+    if "." in name:
+        raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+    if "_parameters" not in module.__dict__:
+        raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+    if not allow_existing(name) and hasattr(module, name):
+        raise KeyError(f"attribute '{name}' already exists")
+
+
+class Module:
+    """Base class of all layers and models.
+
+    Subclasses call ``super().__init__()`` first, then assign Parameters, Modules and buffers as
+    attributes; ``forward`` defines the computation and ``module(x)`` calls it.
+
+    >>> import neurocore as nc
+    >>> class Net(nc.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.fc = nc.nn.Linear(2, 1)
+    ...     def forward(self, x):
+    ...         return self.fc(x).sigmoid()
+    >>> net = Net()
+    >>> [name for name, _ in net.named_parameters()]
+    ['fc.weight', 'fc.bias']
+    >>> net(nc.zeros(3, 2)).shape
+    (3, 1)
+    """
+
+    training: bool
+    dump_patches = False
+
+    def __init__(self):
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = {}
+        d["_buffers"] = {}
+        d["_non_persistent_buffers_set"] = set()
+        d["_modules"] = {}
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ registration
+
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        params = d.get("_parameters")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise AttributeError("cannot assign parameters before Module.__init__() call")
+            d["_buffers"].pop(name, None)
+            d["_non_persistent_buffers_set"].discard(name)
+            d["_modules"].pop(name, None)
+            params[name] = value
+        elif isinstance(value, Module):
+            if params is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            params.pop(name, None)
+            d["_buffers"].pop(name, None)
+            d["_non_persistent_buffers_set"].discard(name)
+            d["_modules"][name] = value
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                                "(nn.Parameter or None expected)")
+            params[name] = None
+        elif params is not None and name in d["_modules"]:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                                "(nn.Module or None expected)")
+            d["_modules"][name] = None
+        elif params is not None and name in d["_buffers"]:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                "(Tensor or None expected)")
+            d["_buffers"][name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        d = self.__dict__
+        if "_parameters" in d:
+            d["_parameters"].pop(name, None)
+            d["_buffers"].pop(name, None)
+            d["_non_persistent_buffers_set"].discard(name)
+            d["_modules"].pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Register a tensor that is state but not a parameter (e.g. running statistics).
+
+        Persistent buffers appear in ``state_dict()``; ``to(dtype)`` converts floating ones.
+        """
+        _check_name(self, name, "buffer", lambda n: n in self._buffers)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                            "(Tensor or None required)")
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+        object.__setattr__(self, name, tensor)
+
+    def register_parameter(self, name, param):
+        """Register ``param`` (a Parameter, or None for an absent one such as ``bias=False``)."""
+        _check_name(self, name, "parameter", lambda n: n in self._parameters)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                            "(nn.Parameter or None required)")
+        if param is not None and param.grad_fn is not None:
+            raise ValueError(f"cannot assign non-leaf Tensor to parameter '{name}'; wrap its data: "
+                             "nn.Parameter(t.detach())")
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
+        self._modules.pop(name, None)
+        self._parameters[name] = param
+        object.__setattr__(self, name, param)
+
+    def add_module(self, name, module):
+        """Register ``module`` (or None) as a child named ``name``."""
+        _check_name(self, name, "module", lambda n: n in self._modules)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._parameters.pop(name, None)
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
+        self._modules[name] = module
+        object.__setattr__(self, name, module)
+
+    register_module = add_module
+
+    def get_submodule(self, target):
+        """The submodule at dotted path ``target`` ("" is the module itself)."""
+        mod = self
+        if target == "":
+            return mod
+        for item in target.split("."):
+            child = mod._modules.get(item)
+            if child is None:
+                raise AttributeError(f"{type(mod).__name__} has no submodule `{item}` (looking up '{target}')")
+            mod = child
+        return mod
+
+    # ------------------------------------------------------------------ traversal
+
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(name, module) for this module and every descendant, depth first, each module once."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is None:
+                continue
+            sub = prefix + ("." if prefix else "") + name
+            yield from module.named_modules(memo, sub, remove_duplicate)
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        seen = set()
+        for name, module in self._modules.items():
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def children(self):
+        for _, m in self.named_children():
+            yield m
+
+    def _named_members(self, attr, prefix, recurse, remove_duplicate):
+        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        seen = set()
+        for mod_prefix, mod in mods:
+            for name, t in getattr(mod, attr).items():
+                if t is None:
+                    continue
+                if remove_duplicate:
+                    if id(t) in seen:
+                        continue
+                    seen.add(id(t))
+                yield mod_prefix + ("." if mod_prefix else "") + name, t
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, Parameter) pairs in registration order; a shared parameter appears once."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse=True):
+        for _, p in self._named_members("_parameters", "", recurse, True):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse=True):
+        for _, b in self._named_members("_buffers", "", recurse, True):
+            yield b
+
+    # ------------------------------------------------------------------ modes and gradients
+
+    def train(self, mode=True):
+        """Set training mode on this module and all descendants; returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be a bool, got {type(mode).__name__}")
+        for m in self.modules():
+            m.__dict__["training"] = mode
+        return self
+
+    def eval(self):
+        """Evaluation mode (``train(False)``); returns self."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` on every parameter (False freezes them); returns self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        """Drop every parameter's gradient (or zero it in place with ``set_to_none=False``)."""
+        for p in self.parameters():
+            if set_to_none:
+                p.grad = None
+            else:
+                g = p.grad
+                if g is not None:
+                    g.zero_()
+
+    # ------------------------------------------------------------------ state dict
+
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """An ordered dict name -> tensor of the parameters and persistent buffers.
+
+        Values are detached tensors sharing the module's storage (``keep_vars=True`` gives the
+        Parameters themselves). Names are dotted paths: ``"0.weight"``, ``"fc.bias"``.
+        """
+        if destination is None:
+            destination = collections.OrderedDict()
+        # Like PyTorch, a module or parameter shared under several names has an entry per name.
+        for mod_prefix, mod in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
+            base = mod_prefix + "." if mod_prefix else ""
+            for name, p in mod._parameters.items():
+                if p is not None:
+                    destination[base + name] = p if keep_vars else p.detach()
+            skip = mod._non_persistent_buffers_set
+            for name, b in mod._buffers.items():
+                if b is not None and name not in skip:
+                    destination[base + name] = b if keep_vars else b.detach()
+        return destination
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values from ``state_dict`` (name -> Tensor or numpy array) into this module, in place.
+
+        Every value is checked before anything is copied: a shape mismatch raises RuntimeError
+        naming the key and both shapes (with or without ``strict``); with ``strict=True`` missing
+        or unexpected keys raise RuntimeError listing them. Values are converted to the dtype of
+        the parameter or buffer they land in. Returns ``(missing_keys, unexpected_keys)``.
+        """
+        if not isinstance(state_dict, collections.abc.Mapping):
+            raise TypeError(f"expected a mapping (name -> tensor) for state_dict, got {type(state_dict).__name__}")
+        own = self.state_dict(keep_vars=True)
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors = []
+        plan = []
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            if isinstance(value, Tensor):
+                src = value.detach()
+            else:
+                try:
+                    arr = np.asarray(value)
+                except Exception as exc:  # noqa: BLE001 - report which key failed
+                    raise TypeError(f"load_state_dict: value for '{key}' is not a tensor or array ({exc})") from None
+                if arr.dtype == object or arr.dtype.kind not in "biuf":
+                    raise TypeError(f"load_state_dict: value for '{key}' is not numeric array data "
+                                    f"(got {type(value).__name__} of dtype {arr.dtype})")
+                src = arr
+            shape = tuple(src.shape)
+            if shape != tuple(target.shape):
+                errors.append(f"size mismatch for {key}: copying a param with shape {shape} from checkpoint, "
+                              f"the shape in current model is {tuple(target.shape)}.")
+                continue
+            plan.append((target, src))
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
+        prev = _is_grad_enabled()
+        _set_grad_enabled(False)
+        try:
+            for target, src in plan:
+                if isinstance(src, Tensor):
+                    if src.dtype != target.dtype:
+                        src = src.to(target.dtype)
+                else:
+                    src = _core.from_numpy(np.ascontiguousarray(src, dtype=_NP_DTYPES[target.dtype]))
+                target.copy_(src)
+        finally:
+            _set_grad_enabled(prev)
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------ conversion
+
+    def _apply(self, fn, memo=None):
+        """Replace every parameter's and buffer's data by ``fn(data)`` (recursively).
+
+        A parameter keeps its identity when ``fn`` keeps its dtype (``p.data = new``); a dtype
+        change needs a new Parameter object (the core cannot retype a tensor in place), so
+        optimizers must be built after ``to(dtype)``; the new Parameter has no gradient. A
+        parameter shared by several modules stays shared.
+        """
+        if memo is None:
+            memo = {}
+        for m in self.children():
+            m._apply(fn, memo)
+        for name, p in list(self._parameters.items()):
+            if p is None:
+                continue
+            if id(p) in memo:
+                new_p = memo[id(p)]
+            else:
+                d = p.detach()
+                new = fn(d)
+                if new is None or new is d:
+                    new_p = p
+                elif new.dtype == p.dtype:
+                    p.data = new
+                    new_p = p
+                else:
+                    new_p = Parameter(new, p.requires_grad)
+                    p.grad = None
+                memo[id(p)] = new_p
+            if new_p is not p:
+                self._parameters[name] = new_p
+                object.__setattr__(self, name, new_p)
+        for name, b in list(self._buffers.items()):
+            if b is None:
+                continue
+            if id(b) not in memo:
+                new = fn(b)
+                memo[id(b)] = b if new is None else new
+            self._buffers[name] = memo[id(b)]
+            object.__setattr__(self, name, memo[id(b)])
+        return self
+
+    def to(self, *args, dtype=None, device=None):
+        """``to(dtype)``, ``to("cpu")`` or ``to(tensor)``: convert floating parameters and buffers.
+
+        Integer and bool tensors keep their dtype. Returns self.
+        """
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) and (a == "cpu" or a.startswith("cuda")):
+                device = a
+            else:
+                dtype = a
+        if device is not None and device != "cpu":
+            raise RuntimeError(f"to('{device}'): this build of neurocore has no CUDA support")
+        if dtype is None:
+            return self
+        dtype = _core._parse_dtype(dtype)
+        if not dtype.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype!r}")
+        return self._apply(lambda t: t.to(dtype) if t.dtype.is_floating_point and t.dtype != dtype else t)
+
+    def float(self):
+        return self.to(_core.dtype.float32)
+
+    def double(self):
+        return self.to(_core.dtype.float64)
+
+    def cpu(self):
+        return self
+
+    def apply(self, fn):
+        """Call ``fn(m)`` on every submodule (children first) and then on self; returns self.
+
+        >>> import neurocore as nc
+        >>> def init(m):
+        ...     if isinstance(m, nc.nn.Linear):
+        ...         nc.nn.init.zeros_(m.weight)
+        >>> net = nc.nn.Sequential(nc.nn.Linear(2, 2), nc.nn.ReLU()).apply(init)
+        >>> net[0].weight.abs().sum().item()
+        0.0
+        """
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------ printing
+
+    def extra_repr(self):
+        """The text inside this module's parentheses in its repr (layers override it)."""
+        return ""
+
+    def _get_name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        for name, module in self._modules.items():
+            mod_str = _addindent(repr(module), 2)
+            lines.append(f"({name}): {mod_str}")
+        main = self._get_name() + "("
+        if lines:
+            if len(lines) == 1 and not self._modules:
+                main += lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
+
+    def __dir__(self):
+        return sorted(set(itertools.chain(dir(type(self)), self.__dict__)))
+
+
+_NP_DTYPES = {_core.dtype.float32: np.float32, _core.dtype.float64: np.float64,
+              _core.dtype.int64: np.int64, _core.dtype.bool: np.bool_}

@@ -1,0 +1,36 @@
+"""nn.Parameter: a tensor that a Module registers as one of its learnable parameters."""
+from .. import _core
+from .._core import Tensor
+
+__all__ = ["Parameter"]
+
+
+class Parameter(Tensor):
+    """A leaf tensor that, assigned as a Module attribute, is registered in ``module.parameters()``.
+
+    ``Parameter(data)`` shares ``data``'s storage (no copy) and requires grad by default.
+    ``Parameter()`` holds an empty float32 tensor.
+
+    >>> import neurocore as nc
+    >>> p = nc.nn.Parameter(nc.zeros(2))
+    >>> p.requires_grad, p.is_leaf
+    (True, True)
+    >>> p
+    Parameter containing:
+    tensor([0., 0.], requires_grad=True)
+    """
+
+    def __init__(self, data=None, requires_grad=True):
+        if data is None:
+            data = _core._empty([0], _core.dtype.float32)
+        elif not isinstance(data, Tensor):
+            raise TypeError(f"Parameter: data must be a Tensor, got {type(data).__name__} "
+                            "(wrap it first, e.g. nc.tensor(data))")
+        Tensor.__init__(self, data)  # shares data's storage; a new autograd leaf
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + Tensor.__repr__(self)
+
+    __str__ = __repr__
