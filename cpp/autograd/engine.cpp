@@ -14,6 +14,13 @@ void GradMode::set_enabled(bool e) { g_grad_enabled = e; }
 static std::atomic<uint64_t> g_next_seq{0};
 Node::Node() : seq(g_next_seq++) {}
 
+void Node::check_saved_versions() const {
+  for (auto& [st, v] : saved_versions)
+    NC_CHECK(st->version == v, RuntimeError, "one of the tensors needed for gradient computation (saved by ", name(),
+             ") has been modified by an in-place operation since it was used; do in-place updates (optimizer.step(), "
+             "x.add_(), x[...] = ...) after backward(), or clone the tensor first");
+}
+
 Edge gradient_edge(const Tensor& t) {
   TensorImpl* impl = t.get();
   if (impl->grad_fn) return {impl->grad_fn, impl->output_nr};
@@ -116,9 +123,16 @@ void run_backward(const TensorList& roots, const TensorList& grads, bool retain_
     in.resize(n->num_outputs);
     bool any = false;
     for (auto& g : in) any = any || g.defined();
+    for (auto& [nr, weak] : n->retained) {
+      auto t = weak.lock();
+      if (!t || nr >= in.size() || !in[nr].defined()) continue;
+      t->grad = (t->grad ? add(Tensor(t->grad), in[nr]) : contiguous_copy(in[nr])).impl();
+    }
+    if (any) n->check_saved_versions();
     TensorList out = any ? n->apply(std::move(in)) : TensorList{};
     if (!retain_graph) {
       n->release();
+      n->saved_versions.clear();
       if (!dynamic_cast<AccumulateGrad*>(n)) n->released = true;
     }
     for (size_t i = 0; i < n->next.size(); ++i) {

@@ -1,7 +1,9 @@
 // Autograd graph: a Node turns gradients w.r.t. its outputs into gradients w.r.t. its inputs.
 // Note [Saved tensors]: nodes save detached aliases (same storage, no grad_fn) of the tensors
 // backward needs, so an output saved by its own node does not form a reference cycle. After a
-// backward pass without retain_graph the engine calls release(), which drops them.
+// backward pass without retain_graph the engine calls release(), which drops them. save() also
+// records the storage's version; in-place writes bump it, and the engine refuses to run a node
+// whose saved data changed since (the gradient would silently be wrong).
 #pragma once
 #include <atomic>
 #include <memory>
@@ -21,6 +23,8 @@ struct Node {
   uint64_t seq;            // creation order: the engine runs newer nodes first
   uint32_t num_outputs = 1;
   bool released = false;
+  // Non-leaf outputs whose .grad the user asked to keep (retain_grad): (output number, tensor).
+  std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
 
   Node();
   virtual ~Node() = default;
@@ -30,6 +34,13 @@ struct Node {
   virtual void release() {}
   virtual std::string name() const = 0;
   bool needs_grad(size_t i) const { return i < next.size() && next[i].fn != nullptr; }
+  // A detached alias of t for use in backward, with its version recorded.
+  Tensor save(const Tensor& t) {
+    saved_versions.emplace_back(t.storage(), t.storage()->version);
+    return t.detach();
+  }
+  void check_saved_versions() const;
+  std::vector<std::pair<std::shared_ptr<Storage>, uint64_t>> saved_versions;
 };
 
 // The leaf sink: adds the incoming gradient into variable.grad.

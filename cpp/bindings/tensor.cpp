@@ -208,8 +208,11 @@ void bind_tensor(py::module_& m) {
       .def("requires_grad_", [](Tensor& t, bool r) { t.set_requires_grad(r); return t; }, py::arg("requires_grad") = true)
       .def("retain_grad", [](Tensor& t) {
         NC_CHECK(t.requires_grad(), RuntimeError, "can't retain_grad on a tensor that does not require grad");
+        if (t.is_leaf() || t.get()->retains_grad) return;  // leaves keep .grad anyway
         t.get()->retains_grad = true;
+        t.grad_fn()->retained.emplace_back(t.get()->output_nr, t.impl());
       })
+      .def_property_readonly("retains_grad", [](const Tensor& t) { return t.get()->retains_grad; })
       .def("backward", [](const Tensor& t, std::optional<Tensor> grad, bool retain_graph) {
         Tensor g;
         if (grad) {

@@ -17,6 +17,7 @@ struct Storage {
   size_t nbytes = 0;
   DeviceType device = DeviceType::CPU;
   std::shared_ptr<void> owner;  // frees the memory: our allocation, or an external owner (numpy array)
+  uint64_t version = 0;         // bumped by every in-place write (see Note [Saved tensors])
 
   static std::shared_ptr<Storage> allocate(size_t nbytes, DeviceType device);
   static std::shared_ptr<Storage> wrap(void* data, size_t nbytes, std::shared_ptr<void> owner);

@@ -40,15 +40,20 @@ Tensor to_dtype(const Tensor& x, DType dtype) {
 }
 
 void copy_(const Tensor& dst, const Tensor& src) {
+  dst.storage()->version++;
   Shape b = broadcast_shapes(dst.shape(), src.shape(), "copy_");
   NC_CHECK(b == dst.shape(), ValueError, "copy_: source of shape ", src.shape(),
            " cannot be broadcast to destination shape ", dst.shape());
   copy_kernel(dst.device(), dst, expand(src.detach(), dst.shape()));
 }
 
-void fill_(const Tensor& dst, double value) { fill_kernel(dst.device(), dst, value); }
+void fill_(const Tensor& dst, double value) {
+  dst.storage()->version++;
+  fill_kernel(dst.device(), dst, value);
+}
 
 void add_(const Tensor& dst, const Tensor& src, double alpha) {
+  dst.storage()->version++;
   Tensor s = src.detach();
   if (alpha != 1.0) s = binary(BinaryOp::Mul, s, scalar_tensor(alpha, src.dtype()));
   if (s.dtype() != dst.dtype()) s = to_dtype(s, dst.dtype());
@@ -56,6 +61,7 @@ void add_(const Tensor& dst, const Tensor& src, double alpha) {
 }
 
 void mul_(const Tensor& dst, double value) {
+  dst.storage()->version++;
   binary_kernel(dst.device(), BinaryOp::Mul, dst, dst, expand(scalar_tensor(value, dst.dtype()), dst.shape()));
 }
 

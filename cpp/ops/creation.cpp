@@ -73,6 +73,7 @@ void manual_seed(uint64_t seed) {
 uint64_t initial_seed() { return g_seed; }
 
 void random_(const Tensor& out, Distribution dist, double a, double b) {
+  out.storage()->version++;
   uint64_t seed, offset;
   {
     std::lock_guard<std::mutex> lock(g_rng_mutex);

@@ -113,8 +113,8 @@ Tensor unary(UnaryOp op, const Tensor& x_in, double p0, double p1) {
   Tensor y = empty_like(x);
   unary_kernel(x.device(), op, y, x, p0, p1);
   if (auto n = make_node<UnaryBackward>({&x}, op, p0, p1)) {
-    if (unary_backward_uses_output(op)) n->y = y.detach();
-    else n->x = x.detach();
+    if (unary_backward_uses_output(op)) n->y = n->save(y);
+    else n->x = n->save(x);
     set_history(y, n);
   }
   return y;
@@ -148,10 +148,10 @@ Tensor binary(BinaryOp op, const Tensor& a_in, const Tensor& b_in) {
       n->a_shape = a.shape();
       n->b_shape = b.shape();
       if (op != BinaryOp::Add && op != BinaryOp::Sub) {
-        n->a = a.detach();
-        n->b = b.detach();
+        n->a = n->save(a);
+        n->b = n->save(b);
       }
-      if (op == BinaryOp::Div || op == BinaryOp::Pow) n->out = out.detach();
+      if (op == BinaryOp::Div || op == BinaryOp::Pow) n->out = n->save(out);
       set_history(out, n);
     }
   }
@@ -167,7 +167,7 @@ Tensor where(const Tensor& cond_in, const Tensor& a_in, const Tensor& b_in) {
   where_kernel(a.device(), out, expand(cond.detach(), shape), expand(a.detach(), shape), expand(b.detach(), shape));
   if (is_floating(ct)) {
     if (auto n = make_node<WhereBackward>({&cond, &a, &b})) {
-      n->cond = cond.detach();
+      n->cond = n->save(cond);
       n->a_shape = a.shape();
       n->b_shape = b.shape();
       set_history(out, n);

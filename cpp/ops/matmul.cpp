@@ -93,8 +93,8 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
     for (int64_t i = 0; i < nb; ++i) gemm_views(select(o3, 0, i), select(ax, 0, i), select(bx, 0, i), 0.0);
   }
   if (auto node = make_node<MatmulBackward>({&A, &B})) {
-    node->a = A.detach();
-    node->b = B.detach();
+    node->a = node->save(A);
+    node->b = node->save(B);
     set_history(out, node);
   }
   return out;
@@ -156,8 +156,8 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   os.push_back(outf);
   Tensor y = x.dim() == 2 ? out : view(out, os);
   if (auto n = make_node<LinearBackward>({&x, &w, &b})) {
-    n->x2 = x2;
-    n->w = w.detach();
+    n->x2 = n->save(x2);
+    n->w = n->save(w);
     n->x_shape = x.shape();
     set_history(y, n);
   }

@@ -62,7 +62,7 @@ Tensor softmax(const Tensor& x_in, int64_t dim, bool log) {
   Tensor y = empty_like(xc);
   if (y.numel() > 0) softmax_kernel(x.device(), y, xc, O, D, I, log);
   if (auto n = make_node<SoftmaxBackward>({&x})) {
-    n->y = y.detach();
+    n->y = n->save(y);
     n->O = O, n->D = D, n->I = I, n->log = log;
     set_history(y, n);
   }
@@ -88,8 +88,8 @@ Tensor pointwise_loss(LossOp op, const Tensor& pred, const Tensor& target_in, do
   loss_kernel(pred.device(), op, out, pred, target, p);
   if (auto n = make_node<PointwiseLossBackward>({&pred, &target})) {
     n->op = op, n->p = p;
-    n->a = pred.detach();
-    n->b = target.detach();
+    n->a = n->save(pred);
+    n->b = n->save(target);
     set_history(out, n);
   }
   return apply_reduction(out, r);

@@ -25,6 +25,7 @@ void sgd_step(const TensorList& params, TensorList& bufs, const SgdOptions& o) {
       }
       buf = bufs[i].raw_data();
     }
+    p.storage()->version++;
     sgd_kernel(p.device(), p.dtype(), p.numel(), p.raw_data(), g.raw_data(), buf, first, o);
   }
 }

@@ -136,8 +136,8 @@ Tensor reduce(ReduceOp op, const Tensor& x_in, std::vector<int64_t> dims, bool k
         set_history(out, n);
     } else if (op == ReduceOp::Max || op == ReduceOp::Min) {
       if (auto n = make_node<ExtremumBackward>({&x})) {
-        n->x = x.detach();
-        n->out_keep = reshape(out.detach(), keep_shape);
+        n->x = n->save(x);
+        n->out_keep = reshape(n->save(out), keep_shape);
         n->dims = dims;
         set_history(out, n);
       }
