@@ -120,7 +120,7 @@ Reduction parse_reduction(const std::string& r) {
 }
 
 void bind_tensor(py::module_& m) {
-  py::enum_<DType>(m, "dtype")
+  py::enum_<DType>(m, "DType")
       .value("float32", DType::Float32)
       .value("float64", DType::Float64)
       .value("int64", DType::Int64)
@@ -129,6 +129,8 @@ void bind_tensor(py::module_& m) {
       .def("__str__", [](DType d) { return std::string("neurocore.") + dtype_name(d); })
       .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); })
       .def_property_readonly("itemsize", [](DType d) { return itemsize(d); });
+
+  m.attr("dtype") = m.attr("DType");  // nc.dtype, like torch.dtype
 
   py::class_<Node, std::shared_ptr<Node>>(m, "Node")
       .def("name", &Node::name)

@@ -7,15 +7,22 @@ namespace nc {
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, DeviceType device) {
   NC_CHECK(device == DeviceType::CPU, RuntimeError, "allocate: no ", device_name(device), " allocator in this build");
   auto s = std::make_shared<Storage>();
-  // 64-byte alignment: whole cache lines and aligned AVX-512 loads.
-  size_t bytes = ((nbytes + 63) / 64) * 64;
-  void* p = bytes ? std::aligned_alloc(64, bytes) : nullptr;
-  if (bytes && !p) throw std::bad_alloc();
-  s->data = p;
   s->nbytes = nbytes;
   s->device = device;
-  s->owner = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  if (nbytes <= kInlineBytes) {
+    s->data = s->inline_buf;
+  } else {
+    // 64-byte alignment: whole cache lines and aligned AVX-512 loads.
+    size_t bytes = ((nbytes + 63) / 64) * 64;
+    s->data = std::aligned_alloc(64, bytes);
+    if (!s->data) throw std::bad_alloc();
+    s->owns_heap = true;
+  }
   return s;
+}
+
+Storage::~Storage() {
+  if (owns_heap) std::free(data);
 }
 
 std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, std::shared_ptr<void> owner) {

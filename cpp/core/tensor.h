@@ -16,8 +16,18 @@ struct Storage {
   void* data = nullptr;
   size_t nbytes = 0;
   DeviceType device = DeviceType::CPU;
-  std::shared_ptr<void> owner;  // frees the memory: our allocation, or an external owner (numpy array)
+  std::shared_ptr<void> owner;  // an external owner of the memory (numpy array), if any
   uint64_t version = 0;         // bumped by every in-place write (see Note [Saved tensors])
+  bool owns_heap = false;       // data came from our aligned allocation and is freed with us
+  // Small tensors live inside the Storage object itself: one allocation instead of two, which
+  // matters for tiny networks where allocation dominates a training step.
+  static constexpr size_t kInlineBytes = 128;
+  alignas(16) unsigned char inline_buf[kInlineBytes];  // malloc alignment: no memalign per tensor
+
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  ~Storage();
 
   static std::shared_ptr<Storage> allocate(size_t nbytes, DeviceType device);
   static std::shared_ptr<Storage> wrap(void* data, size_t nbytes, std::shared_ptr<void> owner);
