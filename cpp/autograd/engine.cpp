@@ -1,7 +1,6 @@
 // The backward engine: topological order by dependency counting, newest node first among the
 // ready ones, gradients summed per node input before the node runs. Runs entirely in C++.
 #include <queue>
-#include <unordered_map>
 #include "autograd/node.h"
 #include "ops/ops.h"
 
@@ -74,52 +73,50 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
 
 void run_backward(const TensorList& roots, const TensorList& grads, bool retain_graph) {
   NoGradGuard no_grad;
-  // 1. Discover the graph and count, for every node, how many edges point at it.
-  std::unordered_map<Node*, int> deps;
-  std::unordered_map<Node*, TensorList> buffers;
-  std::vector<std::shared_ptr<Node>> keep;  // holds nodes alive while we run
-  std::vector<Node*> stack;
+  // 1. Discover the graph; count, for every node, how many edges point at it.
+  std::vector<std::shared_ptr<Node>> nodes;  // every node of this pass, kept alive while we run
+  auto visit = [&](const std::shared_ptr<Node>& n) {
+    if (n->pending >= 0) return false;
+    n->pending = 0;
+    n->grad_buffer.assign(n->num_outputs, Tensor());
+    nodes.push_back(n);
+    return true;
+  };
+  struct Reset {  // leave every node clean even when a node's backward throws
+    std::vector<std::shared_ptr<Node>>& ns;
+    ~Reset() {
+      for (auto& n : ns) n->pending = -1, n->grad_buffer.clear();
+    }
+  } reset{nodes};
   for (size_t i = 0; i < roots.size(); ++i) {
     const Tensor& r = roots[i];
     NC_CHECK(r.requires_grad(), RuntimeError,
              "element ", i, " of tensors does not require grad and does not have a grad_fn");
     Edge e = gradient_edge(r);
-    if (!deps.count(e.fn.get())) {
-      deps[e.fn.get()] = 0;
-      stack.push_back(e.fn.get());
-      keep.push_back(e.fn);
-    }
-    auto& buf = buffers[e.fn.get()];
-    buf.resize(e.fn->num_outputs);
-    accumulate(buf[e.input_nr], Tensor(grads[i]));
+    visit(e.fn);
+    accumulate(e.fn->grad_buffer[e.input_nr], Tensor(grads[i]));
   }
-  for (size_t s = 0; s < stack.size(); ++s) {
-    Node* n = stack[s];
+  for (size_t s = 0; s < nodes.size(); ++s) {
+    Node* n = nodes[s].get();
     NC_CHECK(!n->released, RuntimeError,
              "trying to backward through the graph a second time (or to use saved tensors after they were freed); "
              "pass retain_graph=True to the first backward() call if you need to");
     for (auto& e : n->next) {
       if (!e.fn) continue;
-      auto it = deps.find(e.fn.get());
-      if (it == deps.end()) {
-        deps[e.fn.get()] = 1;
-        stack.push_back(e.fn.get());
-        keep.push_back(e.fn);
-      } else {
-        it->second++;
-      }
+      visit(e.fn);
+      e.fn->pending++;
     }
   }
   // 2. Run nodes whose dependencies are all satisfied, newest first.
   auto cmp = [](Node* a, Node* b) { return a->seq < b->seq; };
   std::priority_queue<Node*, std::vector<Node*>, decltype(cmp)> ready(cmp);
-  for (auto& kv : deps)
-    if (kv.second == 0) ready.push(kv.first);
+  for (auto& n : nodes)
+    if (n->pending == 0) ready.push(n.get());
   while (!ready.empty()) {
     Node* n = ready.top();
     ready.pop();
-    TensorList in = std::move(buffers[n]);
-    buffers.erase(n);
+    TensorList in = std::move(n->grad_buffer);
+    n->grad_buffer.clear();
     in.resize(n->num_outputs);
     bool any = false;
     for (auto& g : in) any = any || g.defined();
@@ -138,12 +135,8 @@ void run_backward(const TensorList& roots, const TensorList& grads, bool retain_
     for (size_t i = 0; i < n->next.size(); ++i) {
       Edge& e = n->next[i];
       if (!e.fn) continue;
-      if (i < out.size() && out[i].defined()) {
-        auto& buf = buffers[e.fn.get()];
-        if (buf.size() < e.fn->num_outputs) buf.resize(e.fn->num_outputs);
-        accumulate(buf[e.input_nr], std::move(out[i]));
-      }
-      if (--deps[e.fn.get()] == 0) ready.push(e.fn.get());
+      if (i < out.size() && out[i].defined()) accumulate(e.fn->grad_buffer[e.input_nr], std::move(out[i]));
+      if (--e.fn->pending == 0) ready.push(e.fn.get());
     }
   }
 }

@@ -41,6 +41,11 @@ struct Node {
   }
   void check_saved_versions() const;
   std::vector<std::pair<std::shared_ptr<Storage>, uint64_t>> saved_versions;
+
+  // Engine bookkeeping for the backward pass in progress (one pass at a time per graph):
+  // incoming edges not yet processed, and the gradients summed so far per output.
+  int64_t pending = -1;  // -1: not part of the current pass
+  TensorList grad_buffer;
 };
 
 // The leaf sink: adds the incoming gradient into variable.grad.
