@@ -50,7 +50,8 @@ void bind_ops(py::module_& m) {
       .value("softsign", UnaryOp::Softsign).value("hardtanh", UnaryOp::Hardtanh)
       .value("hardsigmoid", UnaryOp::Hardsigmoid).value("hardswish", UnaryOp::Hardswish)
       .value("logsigmoid", UnaryOp::LogSigmoid);
-  m.def("unary", &unary, py::arg("x"), py::arg("op"), py::arg("p0") = 0.0, py::arg("p1") = 0.0);
+  m.def("unary", [](const Tensor& x, UnaryOp op, double p0, double p1) { return unary(op, x, p0, p1); }, py::arg("x"),
+        py::arg("op"), py::arg("p0") = 0.0, py::arg("p1") = 0.0);
 
   // Operators
 #define NC_BINOP(pyname, OP)                                                                        \

@@ -159,10 +159,14 @@ void bind_tensor(py::module_& m) {
                     [](Tensor& t, std::optional<Tensor> g) { t.set_grad(g ? *g : Tensor()); })
       .def_property("data", [](const Tensor& t) { return t.detach(); },
                     [](Tensor& t, const Tensor& src) {
-                      // Rebind this tensor to src's storage and layout, keeping its autograd identity.
+                      // Rebind this tensor to src's storage, layout and dtype, keeping its autograd identity
+                      // (how Module.to(dtype) converts parameters in place). A stale-dtype grad is dropped.
                       TensorImpl* d = t.get();
-                      NC_CHECK(src.dtype() == d->dtype, TypeError, "data: cannot assign a ", dtype_name(src.dtype()),
-                               " tensor to the data of a ", dtype_name(d->dtype), " tensor");
+                      NC_CHECK(!(d->requires_grad && !is_floating(src.dtype())), TypeError,
+                               "data: a tensor that requires grad needs floating-point data, got ",
+                               dtype_name(src.dtype()));
+                      if (d->grad && (src.dtype() != d->dtype || src.shape() != d->shape)) d->grad.reset();
+                      d->dtype = src.dtype();
                       d->storage = src.storage();
                       d->offset = src.offset();
                       d->shape = src.shape();

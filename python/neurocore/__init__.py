@@ -20,7 +20,7 @@ _preload()
 
 from . import _core  # noqa: E402
 from ._core import (  # noqa: E402
-    Tensor, dtype, from_numpy, manual_seed, initial_seed, randperm,
+    Tensor, DType as dtype, from_numpy, manual_seed, initial_seed, randperm,
     set_num_threads, get_num_threads, is_grad_enabled, cat, stack, where,
 )
 from ._tensor import (  # noqa: E402

@@ -9,10 +9,10 @@ import numpy as np
 from . import _core
 from ._core import Tensor
 
-float32 = _core.dtype.float32
-float64 = _core.dtype.float64
-int64 = _core.dtype.int64
-bool_ = _core.dtype.bool
+float32 = _core.DType.float32
+float64 = _core.DType.float64
+int64 = _core.DType.int64
+bool_ = _core.DType.bool
 long = int64
 double = float64
 
@@ -296,9 +296,11 @@ def _getitem(self, index):
             consumed += 1
     if consumed > self.ndim:
         raise IndexError(f"too many indices for tensor of dimension {self.ndim} (got {consumed})")
+    has_array = any(not isinstance(it, bool) and _is_index_array(it) for it in index)
     out = self
     dim = 0
-    advanced = []  # (dim in `out`, index tensor)
+    src = 0  # the dim of self the next index applies to (error messages name it)
+    advanced = []  # (dim in `out`, index tensor, dim in self)
     seen_ellipsis = False
     for it in index:
         if it is None:
@@ -309,24 +311,34 @@ def _getitem(self, index):
                 raise IndexError("an index can only have a single ellipsis ('...')")
             seen_ellipsis = True
             dim += self.ndim - consumed
+            src += self.ndim - consumed
         elif isinstance(it, bool):
             raise IndexError("indexing with a Python bool is not supported; use a bool tensor")
         elif isinstance(it, numbers.Integral):
             size = out.shape[dim]
             i = int(it)
             if not -size <= i < size:
-                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
-            out = out._select(dim, i)
+                raise IndexError(f"index {i} is out of bounds for dimension {src} with size {size}")
+            if has_array:
+                # Next to index arrays an integer is an advanced index too (numpy's rule): it counts
+                # when deciding where the indexed dims go, e.g. a[0, :, [1, 2]] has shape (2, a.shape[1]).
+                advanced.append((dim, _core.from_numpy(np.array(i, dtype=np.int64)), src))
+                dim += 1
+            else:
+                out = out._select(dim, i)
+            src += 1
         elif isinstance(it, slice):
             start, stop, step = it.indices(out.shape[dim])
             if step <= 0:
                 raise ValueError(f"slice step must be positive, got {step}")
             out = out._slice(dim, start, max(stop, start), step)
             dim += 1
+            src += 1
         elif _is_index_array(it):
             t = _index_tensor(it)
-            advanced.append((dim, t))
+            advanced.append((dim, t, src))
             dim += t.ndim if t.dtype == bool_ else 1
+            src += t.ndim if t.dtype == bool_ else 1
         else:
             raise IndexError(f"unsupported index type {type(it).__name__}: only integers, slices, None, "
                              "..., and integer or bool arrays are valid indices")
@@ -338,22 +350,24 @@ def _getitem(self, index):
 def _advanced(out, advanced):
     # A single boolean mask: select along the dims it covers.
     if len(advanced) == 1 and advanced[0][1].dtype == bool_:
-        d, mask = advanced[0]
+        d, mask, _ = advanced[0]
         moved = out.permute(*([*range(d, d + mask.ndim)] + [i for i in range(out.ndim) if not d <= i < d + mask.ndim]))
         res = moved._masked_select(mask)
         if d == 0:
             return res
         return res.permute(*(list(range(1, d + 1)) + [0] + list(range(d + 1, res.ndim))))
     # Integer arrays (bool masks become their nonzero coordinates), broadcast together.
-    dims, idxs = [], []
-    for d, t in advanced:
+    dims, idxs, srcs = [], [], []
+    for d, t, s in advanced:
         if t.dtype == bool_:
             nz = t.nonzero()
             for k in range(t.ndim):
                 dims.append(d + k)
+                srcs.append(s + k)
                 idxs.append(nz[:, k])
         else:
             dims.append(d)
+            srcs.append(s)
             idxs.append(t)
     shape = np.broadcast_shapes(*[tuple(t.shape) for t in idxs])
     consecutive = dims == list(range(dims[0], dims[0] + len(dims)))
@@ -363,11 +377,11 @@ def _advanced(out, advanced):
     moved = out.permute(*order)
     sizes = [out.shape[d] for d in dims]
     linear = None
-    for t, size, d in zip(idxs, sizes, dims):
+    for t, size, s in zip(idxs, sizes, srcs):
         t = t.expand(*shape)
         if t.numel() and (t.amin().item() < -size or t.amax().item() >= size):
             bad = t.amax().item() if t.amax().item() >= size else t.amin().item()
-            raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+            raise IndexError(f"index {bad} is out of bounds for dimension {s} with size {size}")
         t = where(t < 0, t + size, t)
         linear = t if linear is None else linear * size + t
     n_adv = len(dims)
@@ -434,6 +448,30 @@ def _format(self, spec):
     return format(repr(self), spec)
 
 
+def _deepcopy(self, memo):
+    if id(self) in memo:
+        return memo[id(self)]
+    new = self.detach().clone()
+    if self.requires_grad:
+        new.requires_grad_(True)
+    memo[id(self)] = new
+    return new
+
+
+def _reduce(self):
+    # Pickling (multiprocessing, copy): rebuilt from a numpy copy. neurocore's own file formats
+    # never use pickle (see serialization.py).
+    return (_rebuild, (self.detach().contiguous().numpy().copy(), self.requires_grad))
+
+
+def _rebuild(arr, requires_grad):
+    return tensor(arr, dtype=_core._parse_dtype(arr.dtype.name), requires_grad=requires_grad)
+
+
+_core.DType.__repr__ = lambda self: f"neurocore.{self.name}"
+_core.DType.__str__ = lambda self: f"neurocore.{self.name}"
+Tensor.__deepcopy__ = _deepcopy
+Tensor.__reduce__ = _reduce
 Tensor._var_core = Tensor.var
 Tensor.__repr__ = _repr
 Tensor.__str__ = _repr

@@ -1,11 +1,9 @@
 """Activation layers: thin modules over the core's elementwise and softmax ops."""
 from .. import _core
+from .functional import leaky_relu
 from .module import Module
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax"]
-
-_unary = _core.unary
-_LEAKY = _core.UnaryOp.leaky_relu
 
 
 class ReLU(Module):
@@ -31,7 +29,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002
-        return _unary(input, _LEAKY, self.negative_slope, 0.0)
+        return leaky_relu(input, self.negative_slope)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")

@@ -17,6 +17,8 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "l
 
 _unary = _core.unary
 _LEAKY = _core.UnaryOp.leaky_relu
+
+
 _MSE = _core.LossOp.mse
 _L1 = _core.LossOp.l1
 _pointwise_loss = _core.pointwise_loss

@@ -2,6 +2,7 @@
 import math
 
 from .. import _core
+from .._tensor import float32
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -45,7 +46,7 @@ class Linear(Module):
             raise RuntimeError(f"Linear(device={device!r}): this build of neurocore has no CUDA support")
         if in_features < 0 or out_features < 0:
             raise ValueError(f"Linear: in_features and out_features must be >= 0, got {in_features}, {out_features}")
-        dt = _core.dtype.float32 if dtype is None else _core._parse_dtype(dtype)
+        dt = float32 if dtype is None else _core._parse_dtype(dtype)
         if not dt.is_floating_point:
             raise TypeError(f"Linear: dtype must be floating point, got {dt!r}")
         self.in_features = in_features

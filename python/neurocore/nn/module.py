@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import _core
 from .._core import Tensor
+from .._tensor import bool_, float32, float64, int64
 from .parameter import Parameter
 
 __all__ = ["Module"]
@@ -358,46 +359,31 @@ class Module:
 
     # ------------------------------------------------------------------ conversion
 
-    def _apply(self, fn, memo=None):
-        """Replace every parameter's and buffer's data by ``fn(data)`` (recursively).
-
-        A parameter keeps its identity when ``fn`` keeps its dtype (``p.data = new``); a dtype
-        change needs a new Parameter object (the core cannot retype a tensor in place), so
-        optimizers must be built after ``to(dtype)``; the new Parameter has no gradient. A
-        parameter shared by several modules stays shared.
+    def _apply(self, fn):
+        """Replace every parameter's and buffer's data by ``fn(data)``, in this module and all
+        descendants (each tensor once, however often it is shared). Parameters keep their
+        identity (``p.data = new``, which may change the dtype), so optimizers built earlier
+        still hold them; a gradient of the old dtype is dropped.
         """
-        if memo is None:
-            memo = {}
-        for m in self.children():
-            m._apply(fn, memo)
-        for name, p in list(self._parameters.items()):
-            if p is None:
-                continue
-            if id(p) in memo:
-                new_p = memo[id(p)]
-            else:
-                d = p.detach()
-                new = fn(d)
-                if new is None or new is d:
-                    new_p = p
-                elif new.dtype == p.dtype:
+        memo = {}  # id(old tensor) -> (old, new); holding `old` keeps ids unique
+        for mod in self.modules():
+            for p in mod._parameters.values():
+                if p is None or id(p) in memo:
+                    continue
+                memo[id(p)] = (p, p)
+                new = fn(p.detach())
+                if new is not None:
                     p.data = new
-                    new_p = p
-                else:
-                    new_p = Parameter(new, p.requires_grad)
-                    p.grad = None
-                memo[id(p)] = new_p
-            if new_p is not p:
-                self._parameters[name] = new_p
-                object.__setattr__(self, name, new_p)
-        for name, b in list(self._buffers.items()):
-            if b is None:
-                continue
-            if id(b) not in memo:
-                new = fn(b)
-                memo[id(b)] = b if new is None else new
-            self._buffers[name] = memo[id(b)]
-            object.__setattr__(self, name, memo[id(b)])
+            for name, b in list(mod._buffers.items()):
+                if b is None:
+                    continue
+                if id(b) not in memo:
+                    new = fn(b)
+                    memo[id(b)] = (b, b if new is None else new)
+                new_b = memo[id(b)][1]
+                if new_b is not b:
+                    mod._buffers[name] = new_b
+                    object.__setattr__(mod, name, new_b)
         return self
 
     def to(self, *args, dtype=None, device=None):
@@ -422,10 +408,10 @@ class Module:
         return self._apply(lambda t: t.to(dtype) if t.dtype.is_floating_point and t.dtype != dtype else t)
 
     def float(self):
-        return self.to(_core.dtype.float32)
+        return self.to(float32)
 
     def double(self):
-        return self.to(_core.dtype.float64)
+        return self.to(float64)
 
     def cpu(self):
         return self
@@ -473,5 +459,4 @@ class Module:
         return sorted(set(itertools.chain(dir(type(self)), self.__dict__)))
 
 
-_NP_DTYPES = {_core.dtype.float32: np.float32, _core.dtype.float64: np.float64,
-              _core.dtype.int64: np.int64, _core.dtype.bool: np.bool_}
+_NP_DTYPES = {float32: np.float32, float64: np.float64, int64: np.int64, bool_: np.bool_}

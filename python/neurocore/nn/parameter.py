@@ -1,6 +1,7 @@
 """nn.Parameter: a tensor that a Module registers as one of its learnable parameters."""
 from .. import _core
 from .._core import Tensor
+from .._tensor import float32
 
 __all__ = ["Parameter"]
 
@@ -22,7 +23,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            data = _core._empty([0], _core.dtype.float32)
+            data = _core._empty([0], float32)
         elif not isinstance(data, Tensor):
             raise TypeError(f"Parameter: data must be a Tensor, got {type(data).__name__} "
                             "(wrap it first, e.g. nc.tensor(data))")
@@ -34,3 +35,10 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
     __str__ = __repr__
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = Parameter(self.detach().clone(), self.requires_grad)
+        memo[id(self)] = result
+        return result
