@@ -269,7 +269,9 @@ def prod(x, dim=None, keepdim=False):
 def var(x, dim=None, correction=1, keepdim=False):
     def f(v):
         m = math.fsum(v) / len(v)
-        return math.fsum((a - m) ** 2 for a in v) / max(len(v) - correction, 0)
+        ss = math.fsum((a - m) ** 2 for a in v)
+        denom = max(len(v) - correction, 0)
+        return ss / denom if denom else (math.nan if ss == 0 else math.inf)
     return _reduce(f, x, dim, keepdim, np.asarray(x).dtype)
 
 
@@ -417,21 +419,51 @@ def binary_cross_entropy_with_logits(z, y, reduction="mean"):
     return _reduce_loss(_like(per, z), reduction)
 
 
-def nll_loss(logp, target, reduction="mean"):
-    """logp (N, C) or (C,), target (N,) or () int64: mean over samples of -logp[n, target[n]]."""
+def nll_loss(logp, target, reduction="mean", weight=None, ignore_index=-100):
+    """logp (N, C, d1, ...) or (C,), target (N, d1, ...) or () int64. Per element
+    l = -w[t] * logp[n, t, ...] (0 where t == ignore_index); "mean" divides by the sum of w[t] over the
+    elements not ignored (PyTorch's weighted mean)."""
     logp, target = np.asarray(logp), np.asarray(target)
     out_shape = target.shape
     if logp.ndim == 1:
         logp, target = logp[None], target.reshape(1)
-    per = np.array([-float(logp[n, int(target[n])]) for n in range(logp.shape[0])])
+    lp = np.moveaxis(logp, 1, -1).reshape(-1, logp.shape[1])  # (M, C)
+    t = target.reshape(-1)
+    C = lp.shape[1]
+    w = np.ones(C) if weight is None else _f64(weight)
+    per, wsum = np.zeros(t.size), []
+    for n in range(t.size):
+        if int(t[n]) == ignore_index:
+            continue
+        per[n] = -w[int(t[n])] * float(lp[n, int(t[n])])
+        wsum.append(w[int(t[n])])
     per = _like(per, logp)
     if reduction == "none":
         return per.reshape(out_shape)
-    return _reduce_loss(per, reduction)
+    if reduction == "sum":
+        return np.asarray(math.fsum(per), dtype=per.dtype)
+    return np.asarray(math.fsum(per) / math.fsum(wsum) if wsum else math.nan, dtype=per.dtype)
 
 
-def cross_entropy(logits, target, reduction="mean"):
-    """Class-index targets: nll_loss(log_softmax(logits, class dim), target)."""
+def cross_entropy(logits, target, reduction="mean", weight=None, ignore_index=-100, label_smoothing=0.0):
+    """Class-index targets: nll_loss(log_softmax(logits, class dim), target), and with label smoothing eps
+    (1 - eps) * nll + eps / C * smooth, smooth = -sum_c w_c logp_c per element, reduced like nll."""
     logits = np.asarray(logits)
     cdim = 0 if logits.ndim == 1 else 1
-    return nll_loss(log_softmax(logits, cdim), target, reduction)
+    logp = log_softmax(logits, cdim)
+    nll = nll_loss(logp, target, reduction, weight, ignore_index)
+    if label_smoothing == 0:
+        return nll
+    C = logits.shape[cdim]
+    w = np.ones(C) if weight is None else _f64(weight)
+    lp = np.moveaxis(_f64(logp if logp.ndim > 1 else logp[None]), 1, -1).reshape(-1, C)
+    t = np.asarray(target).reshape(-1)
+    smooth = np.array([0.0 if int(t[n]) == ignore_index else -math.fsum(w * lp[n]) for n in range(t.size)])
+    if reduction == "none":
+        sm = smooth.reshape(np.asarray(target).shape)
+    elif reduction == "sum":
+        sm = math.fsum(smooth)
+    else:
+        sm = math.fsum(smooth) / math.fsum(w[int(v)] for v in t if int(v) != ignore_index)
+    eps = label_smoothing
+    return _like((1 - eps) * _f64(nll) + eps / C * np.asarray(sm), logits)

@@ -1,4 +1,5 @@
 #include "core/tensor.h"
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 
@@ -9,7 +10,7 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, DeviceType device) {
   auto s = std::make_shared<Storage>();
   s->nbytes = nbytes;
   s->device = device;
-  if (nbytes <= kInlineBytes) {
+  if (nbytes <= kInlineBytes) {  // (nbytes may be 0)
     s->data = s->inline_buf;
   } else {
     // 64-byte alignment: whole cache lines and aligned AVX-512 loads.
@@ -37,6 +38,7 @@ std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, std::shared_pt
 void TensorImpl::refresh() {
   numel = shape_numel(shape);
   contiguous = true;
+  if (numel == 0) return;  // an empty tensor is contiguous whatever its strides
   int64_t expected = 1;
   for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
     if (shape[d] == 1) continue;
@@ -46,8 +48,14 @@ void TensorImpl::refresh() {
 }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype, DeviceType device) {
-  for (int64_t s : shape)
+  // Sizes are checked for overflow of the byte count before anything is allocated.
+  int64_t n = 1;
+  const int64_t limit = INT64_MAX / 8;
+  for (int64_t s : shape) {
     NC_CHECK(s >= 0, ValueError, "negative dimension in shape ", shape);
+    NC_CHECK(s == 0 || n <= limit / s, ValueError, "tensor of shape ", shape, " is too large to allocate");
+    n *= s;
+  }
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);

@@ -1,4 +1,5 @@
 // Tensor factories and the global random generator.
+#include <climits>
 #include <cmath>
 #include <mutex>
 #include "ops/ops.h"
@@ -42,7 +43,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
     double h = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
     // Fill from both ends so the last value is exactly `end`.
     for (int64_t i = 0; i < steps; ++i)
-      p[i] = static_cast<T>(i < steps / 2 ? start + h * static_cast<double>(i)
+      p[i] = static_cast<T>(i < (steps + 1) / 2 ? start + h * static_cast<double>(i)
                                           : end - h * static_cast<double>(steps - 1 - i));
   });
   return t;
@@ -50,6 +51,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
 
 Tensor eye(int64_t n, int64_t m, DType dtype) {
   NC_CHECK(n >= 0 && m >= 0, ValueError, "eye: sizes must be non-negative, got (", n, ", ", m, ")");
+  NC_CHECK(m == 0 || n <= INT64_MAX / 8 / m, ValueError, "eye: (", n, ", ", m, ") is too large to allocate");
   Tensor t = zeros({n, m}, dtype);
   dispatch_all(dtype, [&](auto tag) {
     using T = decltype(tag);
@@ -111,6 +113,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype) {
 }
 Tensor randperm(int64_t n) {
   NC_CHECK(n >= 0, ValueError, "randperm: n must be non-negative, got ", n);
+  NC_CHECK(n < (int64_t(1) << 40), ValueError, "randperm: n = ", n, " is too large");
   // Fisher-Yates driven by one draw of uniforms from the generator.
   Tensor u = rand({n}, DType::Float64);
   Tensor t = arange(0, static_cast<double>(n), 1, DType::Int64);

@@ -137,6 +137,12 @@ Tensor binary(BinaryOp op, const Tensor& a_in, const Tensor& b_in) {
     if (ct == DType::Bool) ct = DType::Int64;
   }
   Tensor a = to_dtype(a_in, ct), b = to_dtype(b_in, ct);
+  if (op == BinaryOp::Pow && ct == DType::Int64) {
+    NoGradGuard ng;
+    Tensor neg_exp = reduce(ReduceOp::Any, binary(BinaryOp::Lt, b, scalar_tensor(0, ct)), {}, false);
+    NC_CHECK(!contiguous_copy(neg_exp).data<bool>()[0], ValueError,
+             "pow: integers to negative integer powers are not allowed; convert to float first");
+  }
   const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt",
                          "ge", "logical_and", "logical_or", "logical_xor"};
   Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), names[int(op)]);

@@ -53,9 +53,8 @@ void check_same_shape(const Tensor& pred, const Tensor& target, const char* name
 Tensor softmax(const Tensor& x_in, int64_t dim, bool log) {
   Tensor x = is_floating(x_in.dtype()) ? x_in : to_dtype(x_in, DType::Float32);
   const char* name = log ? "log_softmax" : "softmax";
-  if (x.dim() == 0) return log ? zeros_like(x) : ones({}, x.dtype());
-  int64_t d = wrap_dim(dim, x.dim(), name);
-  int64_t O = 1, I = 1, D = x.shape()[d];
+  int64_t d = wrap_dim(dim, x.dim(), name);  // a 0-d tensor is one row of one element
+  int64_t O = 1, I = 1, D = x.dim() == 0 ? 1 : x.shape()[d];
   for (int64_t k = 0; k < d; ++k) O *= x.shape()[k];
   for (int64_t k = d + 1; k < x.dim(); ++k) I *= x.shape()[k];
   Tensor xc = contiguous(x.detach());

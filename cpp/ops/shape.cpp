@@ -230,6 +230,9 @@ Tensor flatten(const Tensor& x, int64_t start, int64_t end) {
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t stop, int64_t step) {
   int64_t d = wrap_dim(dim, x.dim(), "slice");
   NC_CHECK(step > 0, ValueError, "slice: step must be positive, got ", step);
+  int64_t size = x.shape()[d];
+  start = std::clamp<int64_t>(start, 0, size);
+  stop = std::clamp<int64_t>(stop, start, size);
   int64_t n = stop > start ? (stop - start + step - 1) / step : 0;
   Shape s = x.shape(), st = x.strides();
   s[d] = n;
@@ -267,6 +270,9 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
 Tensor cat(const TensorList& xs, int64_t dim) {
   NC_CHECK(!xs.empty(), ValueError, "cat: expected a non-empty list of tensors");
   const Tensor& ref = xs[0];
+  for (size_t i = 0; i < xs.size(); ++i)
+    NC_CHECK(xs[i].dim() > 0, ValueError, "cat: zero-dimensional tensor (at position ", i,
+             ") cannot be concatenated; use stack() or unsqueeze it first");
   int64_t d = wrap_dim(dim, ref.dim(), "cat");
   DType dt = ref.dtype();
   for (auto& t : xs) dt = promote(dt, t.dtype());

@@ -41,9 +41,12 @@ def _to_numpy_for_tensor(data, dtype):
     elif src_dtype is not None:
         target = _NP_OF[src_dtype]
     elif arr.dtype.kind == "f":
-        # Python floats and lists default to float32 (like PyTorch); numpy float64 stays float64.
-        target = np.float64 if (isinstance(data, np.ndarray) and arr.dtype == np.float64) else np.float32
+        # Python floats and lists default to float32 (like PyTorch); numpy float64 (arrays and
+        # scalars such as np.float64(1.0)) stays float64.
+        target = np.float64 if (isinstance(data, (np.ndarray, np.generic)) and arr.dtype == np.float64) else np.float32
     elif arr.dtype.kind in "iu":
+        if arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise OverflowError(f"value {arr.max()} does not fit in int64")  # would wrap around silently
         target = np.int64
     elif arr.dtype.kind == "b":
         target = np.bool_

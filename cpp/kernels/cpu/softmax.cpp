@@ -33,8 +33,9 @@ void softmax_typed(T* y, const T* x, int64_t O, int64_t D, int64_t I, bool log) 
         }
       }
       if (log) {
-        T lse = mx + static_cast<T>(std::log(sum));
-        for (int64_t d = 0; d < D; ++d) yp[d * I] = xp[d * I] - lse;
+        // (x - max) - log(sum), not x - (max + log(sum)): the latter loses log(sum) when |max| is large.
+        T ls = static_cast<T>(std::log(sum));
+        for (int64_t d = 0; d < D; ++d) yp[d * I] = (xp[d * I] - mx) - ls;
       } else {
         T inv = static_cast<T>(1.0 / sum);
         for (int64_t d = 0; d < D; ++d) yp[d * I] *= inv;

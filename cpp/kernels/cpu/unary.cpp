@@ -1,5 +1,6 @@
 // Unary elementwise ops: forward f(x) and the derivative f'(x) (written in terms of x or of
 // y = f(x), whichever is cheaper), one table for every activation in the library.
+#include <algorithm>
 #include <cmath>
 #include "kernels/cpu/loops.h"
 #include "ops/kernels.h"
@@ -8,8 +9,8 @@ namespace nc {
 namespace {
 
 template <class T> inline T sigm(T x) { return T(1) / (T(1) + std::exp(-x)); }
-// log(1 + exp(x)) without overflow.
-template <class T> inline T softplus1(T x) { return x > T(20) ? x : std::log1p(std::exp(x)); }
+// log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): no overflow, and exact to rounding for every x.
+template <class T> inline T softplus1(T x) { return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x))); }
 
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
@@ -34,7 +35,7 @@ inline T fwd(UnaryOp op, T x, T p0, T p1) {
     case UnaryOp::Expm1: return std::expm1(x);
     case UnaryOp::PowScalar: return std::pow(x, p0);
     case UnaryOp::Clamp: return x < p0 ? p0 : (x > p1 ? p1 : x);
-    case UnaryOp::Relu: return x > T(0) ? x : T(0);
+    case UnaryOp::Relu: return x < T(0) ? T(0) : x;  // NaN stays NaN
     case UnaryOp::LeakyRelu: return x > T(0) ? x : x * p0;
     case UnaryOp::Sigmoid: return sigm(x);
     case UnaryOp::Tanh: return std::tanh(x);
@@ -109,7 +110,8 @@ inline T deriv(UnaryOp op, T x, T y, T p0, T p1) {
     }
     case UnaryOp::Hardtanh: return (x > p0 && x < p1) ? T(1) : T(0);
     case UnaryOp::Hardsigmoid: return (x > T(-3) && x < T(3)) ? T(1) / T(6) : T(0);
-    case UnaryOp::Hardswish: return x < T(-3) ? T(0) : (x <= T(3) ? x / T(3) + T(0.5) : T(1));
+    // Branches match the forward's (x <= -3 -> 0, x >= 3 -> x), as PyTorch 2.x does.
+    case UnaryOp::Hardswish: return x <= T(-3) ? T(0) : (x < T(3) ? x / T(3) + T(0.5) : T(1));
     case UnaryOp::LogSigmoid: return sigm(-x);
   }
   return T(0);

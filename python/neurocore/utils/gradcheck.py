@@ -28,7 +28,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     """
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     for i, x in enumerate(inputs):
-        if isinstance(x, Tensor) and x.requires_grad and x.dtype != _core.dtype.float64:
+        if isinstance(x, Tensor) and x.requires_grad and x.dtype != _core.DType.float64:
             raise ValueError(f"gradcheck: input {i} is {x.dtype!r}; use float64 inputs for a meaningful check")
     rng = np.random.default_rng(seed)
     with_grad = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
@@ -50,7 +50,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         for i in with_grad:
             x = inputs[i]
             data = x.detach()._numpy_view()  # shares memory: perturb in place
-            if not x.is_contiguous():
+            if x.numel() and not x.is_contiguous():  # an empty input has nothing to perturb
                 raise ValueError("gradcheck: inputs must be contiguous")
             numeric = np.zeros(x.shape)
             flat = data.reshape(-1)
@@ -65,6 +65,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
             diff = np.abs(numeric - analytic[i])
             tol = atol + rtol * np.abs(numeric)
             bad = diff - tol
+            # A NaN on one side only is a mismatch (NaN compares false and would otherwise pass).
+            bad = np.where(np.isnan(numeric) != np.isnan(analytic[i]), np.inf, np.nan_to_num(bad, nan=0.0))
             if bad.size and bad.max() > worst[0]:
                 k = int(bad.argmax())
                 worst = (float(bad.max()), i, np.unravel_index(k, x.shape), numeric.reshape(-1)[k],
