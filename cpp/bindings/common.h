@@ -44,4 +44,6 @@ Reduction parse_reduction(const std::string& r);
 void bind_tensor(py::module_& m);
 void bind_ops(py::module_& m);
 void bind_nn(py::module_& m);
+void bind_conv(py::module_& m);
+void bind_optim(py::module_& m);
 }  // namespace ncpy

@@ -19,4 +19,6 @@ PYBIND11_MODULE(_core, m) {
   ncpy::bind_tensor(m);
   ncpy::bind_ops(m);
   ncpy::bind_nn(m);
+  ncpy::bind_conv(m);
+  ncpy::bind_optim(m);
 }

@@ -3,6 +3,7 @@
 
 namespace nc {
 NC_DEFINE_KERNEL(sgd_kernel, SgdFn);
+NC_DEFINE_KERNEL(optim_kernel, OptimFn);
 NC_DEFINE_KERNEL(loss_kernel, PointwiseLossFn);
 NC_DEFINE_KERNEL(loss_backward_kernel, PointwiseLossBackwardFn);
 NC_DEFINE_KERNEL(unary_kernel, UnaryFn);

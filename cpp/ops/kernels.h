@@ -73,7 +73,39 @@ struct SgdOptions {
 };
 using SgdFn = void(DType dtype, int64_t n, void* p, const void* g, void* buf, bool first_step, const SgdOptions& o);
 
+// The adaptive optimizers, torch.optim's documented rules (formulas in kernels/cpu/optim.cpp). Each
+// keeps per-value state arrays, listed here in the order the kernel receives them ('?' = only with
+// that option, else null), and per-step scalars that the op computes from the step count t:
+enum class OptimRule : uint8_t {
+  Adagrad,   // sum                                  s.a = lr / (1 + (t - 1) lr_decay)
+  RMSprop,   // square_avg, momentum_buffer?, grad_avg?(centered)
+  Adadelta,  // square_avg, acc_delta
+  Adam,      // exp_avg, exp_avg_sq, max_exp_avg_sq?  s.a = lr / (1 - beta1^t), s.b = sqrt(1 - beta2^t)
+  Adamax,    // exp_avg, exp_inf                     s.a = lr / (1 - beta1^t)
+  NAdam,     // exp_avg, exp_avg_sq                  s.a = lr (1 - mu_t) / (1 - prod mu), s.b = lr mu_{t+1} /
+             //                                      (1 - prod mu * mu_{t+1}), s.c = 1 - beta2^t
+};
+constexpr int kMaxOptimStates = 3;
+struct OptimOptions {
+  OptimRule rule = OptimRule::Adam;
+  double lr = 0, eps = 0, weight_decay = 0;
+  double beta1 = 0, beta2 = 0;                        // Adam, Adamax, NAdam
+  double alpha = 0, momentum = 0;                     // RMSprop
+  double rho = 0;                                     // Adadelta
+  double lr_decay = 0, initial_accumulator_value = 0;  // Adagrad
+  double momentum_decay = 0;                          // NAdam
+  bool amsgrad = false, centered = false, maximize = false;
+  bool decoupled_weight_decay = false;  // p *= 1 - lr * wd first (AdamW) instead of g += wd * p
+};
+struct OptimStepScalars {
+  double a = 0, b = 0, c = 0;
+};
+// One update of n contiguous values p given their gradient g; state[k] as listed for the rule.
+using OptimFn = void(DType dtype, int64_t n, void* p, const void* g, void* const* state, const OptimOptions& o,
+                     const OptimStepScalars& s);
+
 NC_DECLARE_KERNEL(sgd_kernel, SgdFn);
+NC_DECLARE_KERNEL(optim_kernel, OptimFn);
 NC_DECLARE_KERNEL(loss_kernel, PointwiseLossFn);
 NC_DECLARE_KERNEL(loss_backward_kernel, PointwiseLossBackwardFn);
 NC_DECLARE_KERNEL(unary_kernel, UnaryFn);

@@ -99,6 +99,13 @@ Tensor nll_loss(const Tensor& logp, const Tensor& target, const Tensor& weight, 
 // ---- optimizers (optim.cpp): one call updates every parameter of a group
 // momentum_buffers: one per parameter, undefined until created (filled in on the first step).
 void sgd_step(const TensorList& params, TensorList& momentum_buffers, const SgdOptions& o);
+// The adaptive optimizers (see OptimRule): state[k][i] is state array k of parameter i (undefined until
+// first needed, then allocated and initialised here); steps[i] counts parameter i's updates;
+// mu_products[i] is NAdam's running product of mu_t (1 before the first step; unused otherwise).
+int optim_num_states(OptimRule rule);
+const char* optim_state_name(OptimRule rule, int k);
+void optim_step(const TensorList& params, std::vector<TensorList>& state, std::vector<int64_t>& steps,
+                std::vector<double>& mu_products, const OptimOptions& o);
 
 // ---- helpers shared by the op files
 Tensor empty_like(const Tensor& x, std::optional<DType> dtype = std::nullopt);

@@ -9,18 +9,27 @@ Sequential(
   (2): Linear(in_features=2, out_features=1, bias=True)
 )
 """
-from . import functional, init
-from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from . import functional, init, utils
+from .activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
+                         Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softsign, Step, Swish, Tanh)
 from .container import ModuleList, Sequential
+from .conv import Conv1d, Conv2d
 from .linear import Flatten, Identity, Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, FocalLoss, HingeLoss, HuberLoss,
+                   KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, MultiMarginLoss, NLLLoss, PerceptronLoss,
+                   PoissonNLLLoss, SmoothL1Loss, TripletMarginLoss)
 from .module import Module
 from .parameter import Parameter
 
 __all__ = [
+    "Conv1d", "Conv2d",
     "Module", "Parameter",
     "Linear", "Identity", "Flatten", "Sequential", "ModuleList",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
+    "Step", "ReLU6", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Swish", "Mish", "Softplus", "Softsign",
+    "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
-    "functional", "init",
+    "HuberLoss", "SmoothL1Loss", "HingeLoss", "PerceptronLoss", "MultiMarginLoss", "KLDivLoss", "PoissonNLLLoss",
+    "FocalLoss", "TripletMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
+    "functional", "init", "utils",
 ]

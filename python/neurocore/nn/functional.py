@@ -10,12 +10,20 @@ the same values out of place (the core never mutates an input of a recorded op).
 >>> round(F.mse_loss(nc.tensor([1.0, 2.0]), nc.tensor([1.0, 4.0])).item(), 6)
 2.0
 """
+import math
+
 from .. import _core
+from .._tensor import arange
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "mse_loss", "l1_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss"]
+__all__ += ["step", "relu6", "prelu", "elu", "selu", "celu", "gelu", "silu", "swish", "mish", "softplus", "softsign",
+            "hardtanh", "hardsigmoid", "hardswish", "logsigmoid"]
+__all__ += ["huber_loss", "smooth_l1_loss", "hinge_loss", "perceptron_loss", "multi_margin_loss", "kl_div",
+            "poisson_nll_loss", "focal_loss", "triplet_margin_loss", "cosine_embedding_loss", "margin_ranking_loss"]
 
 _unary = _core.unary
+_U = _core.UnaryOp
 _LEAKY = _core.UnaryOp.leaky_relu
 
 
@@ -54,6 +62,108 @@ def sigmoid(input):  # noqa: A002
 
 def tanh(input):  # noqa: A002
     return input.tanh()
+
+
+# ---------------------------------------------------------------- more activations (the core's unary table)
+
+def step(input):  # noqa: A002
+    """Heaviside step: 1 where x > 0, else 0 (also at x = 0). Its gradient is zero everywhere."""
+    return _unary(input, _U.step, 0.0, 0.0)
+
+
+def relu6(input, inplace=False):  # noqa: A002
+    """min(max(x, 0), 6)."""
+    return _unary(input, _U.hardtanh, 0.0, 6.0)
+
+
+def prelu(input, weight):  # noqa: A002
+    """x if x > 0 else weight * x, with a learnable ``weight`` that gets gradients.
+
+    ``weight`` has one element (shared by every channel) or one per channel, the channel dim being
+    dim 1 of ``input`` (a 0-d or 1-D input has a single channel).
+    """
+    n = weight.numel()
+    if n == 1:
+        w = weight.reshape([1] * input.dim())
+    elif weight.dim() == 1 and input.dim() >= 2 and input.shape[1] == n:
+        w = weight.reshape([1, n] + [1] * (input.dim() - 2))
+    else:
+        raise ValueError(f"prelu: weight of shape {tuple(weight.shape)} must have 1 element or one per channel "
+                         f"(dim 1) of the input of shape {tuple(input.shape)}")
+    return _core.where(input > 0, input, w * input)
+
+
+def elu(input, alpha=1.0, inplace=False):  # noqa: A002
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    return _unary(input, _U.elu, alpha, 0.0)
+
+
+def selu(input, inplace=False):  # noqa: A002
+    """scale * elu(x, alpha) with the self-normalising constants (Klambauer et al. 2017)."""
+    return _unary(input, _U.selu, 0.0, 0.0)
+
+
+def celu(input, alpha=1.0, inplace=False):  # noqa: A002
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); ``alpha`` must not be 0."""
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0")
+    return _unary(input, _U.celu, alpha, 0.0)
+
+
+def gelu(input, approximate="none"):  # noqa: A002
+    """x * Phi(x) (Phi the standard normal CDF); approximate="tanh" uses Hendrycks & Gimpel's tanh formula."""
+    if approximate == "none":
+        return _unary(input, _U.gelu, 0.0, 0.0)
+    if approximate == "tanh":
+        return _unary(input, _U.gelu_tanh, 0.0, 0.0)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input, inplace=False):  # noqa: A002
+    """x * sigmoid(x) (also called swish)."""
+    return _unary(input, _U.silu, 0.0, 0.0)
+
+
+swish = silu
+
+
+def mish(input, inplace=False):  # noqa: A002
+    """x * tanh(softplus(x)) (Misra 2019)."""
+    return _unary(input, _U.mish, 0.0, 0.0)
+
+
+def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
+    if beta == 0:
+        raise ValueError("softplus: beta must not be 0")
+    return _unary(input, _U.softplus, beta, threshold)
+
+
+def softsign(input):  # noqa: A002
+    """x / (1 + |x|)."""
+    return _unary(input, _U.softsign, 0.0, 0.0)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
+    """x clipped to [min_val, max_val]."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    return _unary(input, _U.hardtanh, min_val, max_val)
+
+
+def hardsigmoid(input, inplace=False):  # noqa: A002
+    """0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between."""
+    return _unary(input, _U.hardsigmoid, 0.0, 0.0)
+
+
+def hardswish(input, inplace=False):  # noqa: A002
+    """x * hardsigmoid(x) (Howard et al. 2019, MobileNetV3)."""
+    return _unary(input, _U.hardswish, 0.0, 0.0)
+
+
+def logsigmoid(input):  # noqa: A002
+    """log(sigmoid(x)) = -softplus(-x), computed without overflow."""
+    return _unary(input, _U.logsigmoid, 0.0, 0.0)
 
 
 def softmax(input, dim=None, dtype=None):  # noqa: A002
@@ -110,3 +220,251 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
              reduction="mean"):
     """-input[n, target[n]] (weighted; the mean divides by the sum of the used weights)."""
     return _core.nll_loss(input, target, weight, ignore_index, _reduction(size_average, reduce, reduction))
+
+
+# ---------------------------------------------------------------- more losses
+# huber / smooth_l1 are core kernels; the rest are composed from differentiable tensor ops, so their
+# gradients come from autograd. Hinge-type terms use clamp(min=0), whose gradient at the kink is 1
+# (PyTorch's clamp_min convention).
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(name, reduction, allowed=_REDUCTIONS):
+    if reduction not in allowed:
+        opts = ", ".join(repr(r) for r in allowed[:-1]) + f" or {allowed[-1]!r}"
+        raise ValueError(f"{name}: reduction must be {opts}, got {reduction!r}")
+
+
+def _apply_reduction(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _check_float(name, t, what="input"):
+    if not t.dtype.is_floating_point:
+        raise TypeError(f"{name}: {what} must be float32 or float64, got {t.dtype}")
+
+
+def _check_same_shape(name, a, b, what=("input", "target")):
+    if tuple(a.shape) != tuple(b.shape):
+        raise ValueError(f"{name}: {what[0]} shape {tuple(a.shape)} and {what[1]} shape {tuple(b.shape)} "
+                         "must be the same")
+
+
+def _check_pm1(name, target):
+    """Labels must be -1 or +1 (a 0/1 target would silently give a wrong loss)."""
+    if target.numel() and target.ne(1).logical_and(target.ne(-1)).any().item():
+        raise ValueError(f"{name}: target must hold labels -1 or 1")
+
+
+def _pointwise_composed(name, input, target, reduction, allowed=_REDUCTIONS):  # noqa: A002
+    """Validation shared by the composed pointwise losses; returns the target in the input's dtype."""
+    _check_reduction(name, reduction, allowed)
+    _check_float(name, input)
+    _check_same_shape(name, input, target)
+    return target.to(input.dtype)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
+    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta), d = input - target (Huber 1964)."""
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    return _pointwise_loss(_core.LossOp.huber, input, target, delta, reduction, "huber_loss")
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):  # noqa: A002
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta = 0 gives the L1 loss)."""
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    return _pointwise_loss(_core.LossOp.smooth_l1, input, target, beta, _reduction(size_average, reduce, reduction),
+                           "smooth_l1_loss")
+
+
+def hinge_loss(input, target, reduction="mean"):  # noqa: A002
+    """max(0, 1 - y f(x)) for raw scores ``input`` = f(x) and labels ``target`` = y in {-1, 1}."""
+    y = _pointwise_composed("hinge_loss", input, target, reduction)
+    _check_pm1("hinge_loss", target)
+    return _apply_reduction((1.0 - y * input).clamp(min=0.0), reduction)
+
+
+def perceptron_loss(input, target, reduction="mean"):  # noqa: A002
+    """max(0, -y f(x)) for raw scores ``input`` = f(x) and labels ``target`` = y in {-1, 1}
+    (a score of exactly 0 counts as a mistake: its gradient is -y)."""
+    y = _pointwise_composed("perceptron_loss", input, target, reduction)
+    _check_pm1("perceptron_loss", target)
+    return _apply_reduction((-(y * input)).clamp(min=0.0), reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,  # noqa: A002
+                      reduction="mean"):
+    """Multi-class hinge: sum over i != y of w[y] max(0, margin - x[y] + x[i])^p / C, per sample.
+
+    input (N, C) or (C,); target (N,) or () int64 class indices; ``p`` is 1 or 2.
+    """
+    name = "multi_margin_loss"
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(name, reduction)
+    _check_float(name, input)
+    if p not in (1, 2):
+        raise ValueError(f"{name}: only p == 1 and p == 2 are supported, got {p}")
+    if input.dim() not in (1, 2):
+        raise ValueError(f"{name}: input must be 1-D (C,) or 2-D (N, C), got shape {tuple(input.shape)}")
+    if target.dtype != _core.DType.int64:
+        raise TypeError(f"{name}: target must hold int64 class indices, got {target.dtype}")
+    x = input if input.dim() == 2 else input.reshape(1, -1)
+    N, C = x.shape
+    if input.dim() == 2:
+        ok = tuple(target.shape) == (N,)
+    else:  # a 1-D input takes a 0-d target (or one of shape (1,))
+        ok = target.numel() == 1 and target.dim() <= 1
+    if not ok:
+        raise ValueError(f"{name}: input of shape {tuple(input.shape)} expects a target of shape "
+                         f"{(N,) if input.dim() == 2 else ()}, got {tuple(target.shape)}")
+    t = target.reshape(-1)
+    if N and (t.min().item() < 0 or t.max().item() >= C):
+        bad = t.min().item() if t.min().item() < 0 else t.max().item()
+        raise IndexError(f"{name}: target {bad} is out of bounds for {C} classes "
+                         f"(expected a class index in [0, {C - 1}])")
+    x_y = x.reshape(-1).index_select(0, arange(N) * C + t).reshape(N, 1)
+    z = (margin - x_y + x).relu()  # the kernel's rule: no gradient where the margin is met exactly
+    if p == 2:
+        z = z * z
+    z = _core.where(arange(C).reshape(1, C) != t.reshape(N, 1), z, 0.0)
+    if weight is not None:
+        if tuple(weight.shape) != (C,):
+            raise ValueError(f"{name}: weight must have shape ({C},), got {tuple(weight.shape)}")
+        z = z * weight.to(x.dtype).index_select(0, t).reshape(N, 1)
+    loss = z.sum(1) / C
+    if input.dim() == 1:
+        loss = loss.reshape(target.shape)
+    return _apply_reduction(loss, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):  # noqa: A002
+    """Pointwise KL divergence target * (log(target) - input) for log-probabilities ``input``
+    (0 where target is 0); with log_target=True, ``target`` holds log-probabilities too.
+
+    reduction="batchmean" (the true KL divergence per sample) divides the sum by input.shape[0];
+    "mean" divides by the number of elements, as PyTorch does.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    t = _pointwise_composed("kl_div", input, target, reduction, ("mean", "batchmean", "sum", "none"))
+    if log_target:
+        loss = t.exp() * (t - input)
+    else:
+        zero = t == 0
+        xlogx = _core.where(zero, 0.0, t * _core.where(zero, 1.0, t).log())  # xlogy(t, t): 0 log 0 = 0
+        loss = xlogx - t * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.dim() else loss.sum()
+    return _apply_reduction(loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,  # noqa: A002
+                     reduce=None, reduction="mean"):
+    """Poisson negative log-likelihood: exp(input) - target * input for log-rates (log_input=True),
+    else input - target * log(input + eps); full=True adds Stirling's approximation of log(target!)
+    where target > 1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    t = _pointwise_composed("poisson_nll_loss", input, target, reduction)
+    loss = input.exp() - t * input if log_input else input - t * (input + eps).log()
+    if full:
+        big = t > 1
+        ts = _core.where(big, t, 2.0)
+        stirling = ts * ts.log() - ts + 0.5 * (2 * math.pi * ts).log()
+        loss = loss + _core.where(big, stirling, 0.0)
+    return _apply_reduction(loss, reduction)
+
+
+def focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="mean"):  # noqa: A002
+    """Binary focal loss from logits (Lin et al. 2017; torchvision's sigmoid_focal_loss, whose default
+    reduction is "none"): alpha_t (1 - p_t)^gamma BCE(sigmoid(input), target), where p_t is the
+    probability of the true class and alpha_t = alpha y + (1 - alpha)(1 - y); alpha < 0 disables it.
+    Stable for any logit: the BCE term is computed from logits and 1 - p_t without cancellation."""
+    t = _pointwise_composed("focal_loss", input, target, reduction)
+    if gamma < 0:
+        raise ValueError(f"focal_loss: gamma must be non-negative, got {gamma}")
+    loss = binary_cross_entropy_with_logits(input, t, reduction="none")
+    if gamma != 0:
+        one_minus_pt = input.sigmoid() * (1.0 - t) + (-input).sigmoid() * t
+        loss = loss * one_minus_pt ** gamma
+    if alpha >= 0:
+        loss = loss * (alpha * t + (1.0 - alpha) * (1.0 - t))
+    return _apply_reduction(loss, reduction)
+
+
+def _pairwise_distance(a, b, p, eps):
+    """||a - b + eps||_p over the last dim (PyTorch's pairwise_distance)."""
+    d = a - b + eps
+    if p == 2:
+        return (d * d).sum(-1).sqrt()
+    if p == 1:
+        return d.abs().sum(-1)
+    return (d.abs() ** p).sum(-1) ** (1.0 / p)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
+                        reduce=None, reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0), d the p-norm distance over the last dim of (N, D) or (D,)
+    inputs; swap=True uses min(d(a, n), d(p, n)) as the negative distance (Balntas et al. 2016)."""
+    name = "triplet_margin_loss"
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(name, reduction)
+    _check_float(name, anchor, "anchor")
+    _check_same_shape(name, anchor, positive, ("anchor", "positive"))
+    _check_same_shape(name, anchor, negative, ("anchor", "negative"))
+    if anchor.dim() not in (1, 2):
+        raise ValueError(f"{name}: inputs must be 1-D (D,) or 2-D (N, D), got shape {tuple(anchor.shape)}")
+    if not p > 0:
+        raise ValueError(f"{name}: p must be positive, got {p}")
+    d_pos = _pairwise_distance(anchor, positive, p, eps)
+    d_neg = _pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = d_neg.minimum(_pairwise_distance(positive, negative, p, eps))
+    return _apply_reduction((margin + d_pos - d_neg).clamp(min=0.0), reduction)
+
+
+def _check_pair_target(name, input1, input2, target, vector):  # noqa: A002
+    _check_float(name, input1, "input1")
+    _check_same_shape(name, input1, input2, ("input1", "input2"))
+    expect = tuple(input1.shape[:-1]) if vector else tuple(input1.shape)
+    if tuple(target.shape) != expect:
+        raise ValueError(f"{name}: inputs of shape {tuple(input1.shape)} expect a target of shape {expect}, "
+                         f"got {tuple(target.shape)}")
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    """1 - cos(x1, x2) where target is 1; max(0, cos(x1, x2) - margin) where target is -1.
+
+    Inputs (N, D) or (D,), target (N,) or (); cos = x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12)).
+    """
+    name = "cosine_embedding_loss"
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(name, reduction)
+    if input1.dim() not in (1, 2):
+        raise ValueError(f"{name}: inputs must be 1-D (D,) or 2-D (N, D), got shape {tuple(input1.shape)}")
+    _check_pair_target(name, input1, input2, target, vector=True)
+    eps = 1e-12
+    cos = (input1 * input2).sum(-1) / (((input1 * input1).sum(-1) + eps) * ((input2 * input2).sum(-1) + eps)).sqrt()
+    loss = (_core.where(target == 1, 1.0 - cos, 0.0)
+            + _core.where(target == -1, (cos - margin).clamp(min=0.0), 0.0))
+    return _apply_reduction(loss, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """max(0, -y (x1 - x2) + margin): y = 1 asks for x1 ranked above x2, y = -1 for below."""
+    name = "margin_ranking_loss"
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(name, reduction)
+    _check_pair_target(name, input1, input2, target, vector=False)
+    y = target.to(input1.dtype)
+    return _apply_reduction((margin - y * (input1 - input2)).clamp(min=0.0), reduction)
+
+from .conv import conv1d, conv2d  # noqa: E402  (conv.py holds the padding rules)
+
+__all__ += ["conv1d", "conv2d"]

@@ -5,10 +5,14 @@ returns it.
 """
 import math
 
-from .. import _core
+import numpy as np
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "kaiming_uniform_",
-           "xavier_uniform_"]
+from .. import _core
+from .._tensor import float64 as _float64, randn as _randn
+
+__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "zeros_", "ones_", "eye_",
+           "kaiming_uniform_", "kaiming_normal_", "xavier_uniform_", "xavier_normal_", "lecun_normal_",
+           "orthogonal_"]
 
 
 class _NoGrad:
@@ -119,3 +123,115 @@ def xavier_uniform_(tensor, gain=1.0):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / float(fan_in + fan_out))
     return uniform_(tensor, -a, a)
+
+
+def _normal_draws(shape):
+    """Standard normal draws from the global generator, as a float64 numpy array."""
+    return _randn(*shape, dtype=_float64).numpy()
+
+
+def xavier_normal_(tensor, gain=1.0):
+    """Glorot initialisation: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    Ref: Glorot & Bengio 2010.
+    """
+    if tensor.numel() == 0:
+        return tensor
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He initialisation: N(0, std^2) with std = gain / sqrt(fan).
+
+    gain = calculate_gain(nonlinearity, a); fan is fan_in (keeps the forward pass's variance) or
+    fan_out (the backward pass's), chosen by ``mode``. Ref: He et al. 2015.
+
+    >>> import neurocore as nc
+    >>> w = nc.nn.init.kaiming_normal_(nc.empty(256, 400), mode="fan_in", nonlinearity="relu")
+    >>> abs(w.std().item() - (2 / 400) ** 0.5) < 0.002
+    True
+    """
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    if tensor.numel() == 0:
+        return tensor
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
+
+
+def lecun_normal_(tensor):
+    """LeCun initialisation: N(0, 1 / fan_in), the same as ``kaiming_normal_(t, nonlinearity="linear")``;
+    the recommended start for SELU networks. Ref: LeCun et al. 1998, "Efficient BackProp";
+    Klambauer et al. 2017 (SELU). (Keras's lecun_normal draws from a truncated normal instead.)
+    """
+    if tensor.numel() == 0:
+        return tensor
+    fan_in, _ = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, 1.0 / math.sqrt(fan_in))
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+    """Fill with draws from N(mean, std^2) conditioned on [a, b] (bounds in absolute units, as in
+    PyTorch): draws outside are redrawn until all lie inside. Needs a < b and [a, b] not far in the tail.
+    """
+    if not a < b:
+        raise ValueError(f"trunc_normal_: expected a < b, got a={a}, b={b}")
+    if std < 0:
+        raise ValueError(f"trunc_normal_: std must be non-negative, got {std}")
+    n = tensor.numel()
+    if n == 0:
+        return tensor
+    out = np.empty(n, dtype=np.float64)
+    todo = np.arange(n)
+    for _ in range(1000):
+        draw = _normal_draws((len(todo),)) * std + mean
+        ok = (draw >= a) & (draw <= b)
+        out[todo[ok]] = draw[ok]
+        todo = todo[~ok]
+        if len(todo) == 0:
+            break
+    else:
+        raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] holds too little of N({mean}, {std}^2)")
+    with _NoGrad():
+        return tensor.copy_(_core.from_numpy(out.reshape(tuple(tensor.shape))))
+
+
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal, also when not square)."""
+    if tensor.dim() != 2:
+        raise ValueError(f"Only tensors with 2 dimensions are supported (got shape {tuple(tensor.shape)})")
+    with _NoGrad():
+        return tensor.copy_(_core.from_numpy(np.eye(tensor.shape[0], tensor.shape[1])))
+
+
+def orthogonal_(tensor, gain=1.0):
+    """Fill with a (semi-)orthogonal matrix times ``gain``: the tensor viewed as (rows, cols) with
+    rows = shape[0] gets orthonormal rows (rows <= cols) or columns (rows > cols).
+
+    Q comes from the QR factorisation of a matrix of standard normal draws, with the signs of R's
+    diagonal folded into Q so that Q is uniformly (Haar) distributed. Ref: Saxe et al. 2014.
+
+    >>> import neurocore as nc
+    >>> q = nc.nn.init.orthogonal_(nc.empty(4, 3)).numpy()
+    >>> bool(abs(q.T @ q - __import__("numpy").eye(3)).max() < 1e-5)
+    True
+    """
+    if tensor.dim() < 2:
+        raise ValueError(f"Only tensors with 2 or more dimensions are supported (got shape {tuple(tensor.shape)})")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _normal_draws((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    d = np.sign(np.diag(r))
+    d[d == 0] = 1.0
+    q = q * d
+    if rows < cols:
+        q = q.T
+    with _NoGrad():
+        return tensor.copy_(_core.from_numpy(np.ascontiguousarray(q * gain).reshape(tuple(tensor.shape))))

@@ -4,9 +4,13 @@
 module is built.
 """
 from .. import _core
+from . import functional as F
+from .functional import _reduction
 from .module import Module
 
 __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
+__all__ += ["HuberLoss", "SmoothL1Loss", "HingeLoss", "PerceptronLoss", "MultiMarginLoss", "KLDivLoss",
+            "PoissonNLLLoss", "FocalLoss", "TripletMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss"]
 
 _pointwise_loss = _core.pointwise_loss
 _MSE = _core.LossOp.mse
@@ -16,9 +20,10 @@ _L1 = _core.LossOp.l1
 class _Loss(Module):
     def __init__(self, reduction="mean"):
         super().__init__()
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        F._check_reduction(type(self).__name__, reduction, self._reductions)
         self.reduction = reduction
+
+    _reductions = ("mean", "sum", "none")
 
     def extra_repr(self):
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
@@ -100,3 +105,156 @@ class NLLLoss(_WeightedLoss):
 
     def forward(self, input, target):  # noqa: A002
         return _core.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+
+
+# ---------------------------------------------------------------- more losses (formulas in nn.functional)
+# size_average / reduce are PyTorch's legacy flags, mapped onto reduction.
+
+class HuberLoss(_Loss):
+    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta), d = input - target."""
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction)
+        if not delta > 0:
+            raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
+        self.delta = delta
+
+    def forward(self, input, target):  # noqa: A002
+        return F.huber_loss(input, target, self.reduction, self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (HuberLoss / beta).
+
+    >>> import neurocore as nc
+    >>> nc.nn.SmoothL1Loss()(nc.tensor([0.5, 3.0]), nc.tensor([0.0, 0.0])).item()
+    1.3125
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(_reduction(size_average, reduce, reduction))
+        if beta < 0:
+            raise ValueError(f"SmoothL1Loss: beta must be non-negative, got {beta}")
+        self.beta = beta
+
+    def forward(self, input, target):  # noqa: A002
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HingeLoss(_Loss):
+    """max(0, 1 - y f(x)) for scores f(x) and labels y in {-1, 1} (the linear SVM's loss).
+
+    >>> import neurocore as nc
+    >>> nc.nn.HingeLoss()(nc.tensor([0.5, -2.0]), nc.tensor([1.0, 1.0])).item()
+    1.75
+    """
+
+    def forward(self, input, target):  # noqa: A002
+        return F.hinge_loss(input, target, self.reduction)
+
+
+class PerceptronLoss(_Loss):
+    """max(0, -y f(x)) for scores f(x) and labels y in {-1, 1}."""
+
+    def forward(self, input, target):  # noqa: A002
+        return F.perceptron_loss(input, target, self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """Multi-class hinge loss: sum over i != y of w[y] max(0, margin - x[y] + x[i])^p / C."""
+
+    def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(weight, _reduction(size_average, reduce, reduction))
+        if p not in (1, 2):
+            raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got {p}")
+        self.p = p
+        self.margin = margin
+
+    def forward(self, input, target):  # noqa: A002
+        return F.multi_margin_loss(input, target, self.p, self.margin, self.weight, reduction=self.reduction)
+
+
+class KLDivLoss(_Loss):
+    """target * (log(target) - input) for log-probabilities ``input``; reduction="batchmean" gives
+    the KL divergence per sample (sum / batch size).
+
+    >>> import neurocore as nc
+    >>> p = nc.tensor([[0.5, 0.5]])
+    >>> nc.nn.KLDivLoss(reduction="batchmean")(p.log(), p).item()
+    0.0
+    """
+    _reductions = ("mean", "batchmean", "sum", "none")
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        super().__init__(_reduction(size_average, reduce, reduction))
+        self.log_target = log_target
+
+    def forward(self, input, target):  # noqa: A002
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    """exp(input) - target * input for log-rates (log_input=True), else input - target log(input + eps)."""
+
+    def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
+        super().__init__(_reduction(size_average, reduce, reduction))
+        self.log_input = log_input
+        self.full = full
+        self.eps = eps
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, self.log_input, self.full, eps=self.eps,
+                                  reduction=self.reduction)
+
+
+class FocalLoss(_Loss):
+    """Binary focal loss from logits: alpha_t (1 - p_t)^gamma BCE (Lin et al. 2017)."""
+
+    def __init__(self, alpha=0.25, gamma=2.0, reduction="mean"):
+        super().__init__(reduction)
+        if gamma < 0:
+            raise ValueError(f"FocalLoss: gamma must be non-negative, got {gamma}")
+        self.alpha = alpha
+        self.gamma = gamma
+
+    def forward(self, input, target):  # noqa: A002
+        return F.focal_loss(input, target, self.alpha, self.gamma, self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """max(d(a, p) - d(a, n) + margin, 0) with the p-norm distance d over the last dim."""
+
+    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(_reduction(size_average, reduce, reduction))
+        if not p > 0:
+            raise ValueError(f"TripletMarginLoss: p must be positive, got {p}")
+        self.margin = margin
+        self.p = p
+        self.eps = eps
+        self.swap = swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps, self.swap,
+                                     reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for target -1."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(_reduction(size_average, reduce, reduction))
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.cosine_embedding_loss(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """max(0, -y (x1 - x2) + margin)."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(_reduction(size_average, reduce, reduction))
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, self.margin, reduction=self.reduction)

@@ -61,7 +61,9 @@ class SGD(Optimizer):
 
     def _export_state(self):
         # Someone is looking at (and may change) `state`: hand out the live buffers, and read
-        # `state` back before the next step.
+        # `state` back before the next step. While `state` is already handed out it is the truth.
+        if self._state_dirty:
+            return
         for group, bufs in zip(self.param_groups, self._bufs):
             for p, b in zip(group["params"], bufs):
                 if b is not None:

@@ -1,0 +1,39 @@
+// Convolution (cross-correlation, like PyTorch) as im2col + GEMM. conv1d is conv2d with H = 1.
+// Shapes: x (N, C, H, W), w (OC, C/groups, KH, KW), b (OC), y (N, OC, OH, OW).
+#pragma once
+#include <array>
+#include "ops/ops.h"
+
+namespace nc {
+
+// One group's geometry: C is the channels per group; PT/PL are the top/left padding (the
+// bottom/right padding only enters OH/OW, so "same" padding may be asymmetric like PyTorch's).
+struct ConvGeometry {
+  int64_t C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, OH, OW;
+  int64_t rows() const { return C * KH * KW; }  // K of the GEMM
+  int64_t cols() const { return OH * OW; }      // positions per image
+};
+
+// cols (C*KH*KW, B*OH*OW) from B images; image b's C channels start at x + b*x_batch_stride
+// (elements). Padded cells are zero.
+using Im2colFn = void(DType dtype, const void* x, int64_t x_batch_stride, int64_t B, const ConvGeometry& g,
+                      void* cols);
+// dx (image b at dx + b*dx_batch_stride) += col2im(cols); the adjoint of im2col.
+using Col2imFn = void(DType dtype, const void* cols, int64_t B, const ConvGeometry& g, void* dx,
+                      int64_t dx_batch_stride);
+
+NC_DECLARE_KERNEL(im2col_kernel, Im2colFn);
+NC_DECLARE_KERNEL(col2im_kernel, Col2imFn);
+
+struct ConvOptions {
+  std::array<int64_t, 2> stride{1, 1}, dilation{1, 1};
+  std::array<int64_t, 4> padding{0, 0, 0, 0};  // top, left, bottom, right
+  int64_t groups = 1;
+};
+
+// x (N, C, H, W) or (C, H, W); b may be undefined.
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const ConvOptions& o);
+// Output size along one dim: floor((n + pad_total - d*(k-1) - 1) / s) + 1.
+int64_t conv_out_size(int64_t n, int64_t k, int64_t s, int64_t pad_total, int64_t d);
+
+}  // namespace nc
