@@ -46,4 +46,5 @@ void bind_ops(py::module_& m);
 void bind_nn(py::module_& m);
 void bind_conv(py::module_& m);
 void bind_optim(py::module_& m);
+void bind_pool(py::module_& m);
 }  // namespace ncpy

@@ -21,4 +21,5 @@ PYBIND11_MODULE(_core, m) {
   ncpy::bind_nn(m);
   ncpy::bind_conv(m);
   ncpy::bind_optim(m);
+  ncpy::bind_pool(m);
 }

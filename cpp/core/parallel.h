@@ -1,4 +1,4 @@
-// Threading: our kernels use OpenMP; set_num_threads governs them and OpenBLAS together.
+// Threading: one OpenMP pool runs our kernels and splits GEMMs (OpenBLAS stays single-threaded).
 #pragma once
 #include <algorithm>
 #include <cstdint>

@@ -20,6 +20,8 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropy
                    PoissonNLLLoss, SmoothL1Loss, TripletMarginLoss)
 from .module import Module
 from .parameter import Parameter
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d,
+                      LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MinPool2d)
 
 __all__ = [
     "Conv1d", "Conv2d",
@@ -31,5 +33,7 @@ __all__ = [
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
     "HuberLoss", "SmoothL1Loss", "HingeLoss", "PerceptronLoss", "MultiMarginLoss", "KLDivLoss", "PoissonNLLLoss",
     "FocalLoss", "TripletMarginLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
+    "MaxPool1d", "MaxPool2d", "MinPool2d", "AvgPool1d", "AvgPool2d", "LPPool1d", "LPPool2d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "functional", "init", "utils",
 ]

@@ -468,3 +468,109 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
 from .conv import conv1d, conv2d  # noqa: E402  (conv.py holds the padding rules)
 
 __all__ += ["conv1d", "conv2d"]
+
+
+# ---------------------------------------------------------------- pooling (C++ kernels: cpp/ops/pool.cpp)
+# Layout (N, C, L) / (N, C, H, W), or unbatched (C, L) / (C, H, W); float32 or float64. Sizes are an int or a
+# tuple; stride=None means stride = kernel_size. Output size per spatial dim (PyTorch's rule):
+# floor((in + 2*padding - dilation*(kernel_size-1) - 1) / stride) + 1, with ceil instead of floor under
+# ceil_mode (a last window that would start in the right padding is dropped). padding <= kernel_size // 2.
+
+__all__ += ["max_pool1d", "max_pool2d", "min_pool2d", "avg_pool1d", "avg_pool2d", "lp_pool1d", "lp_pool2d",
+            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """Max over each window of (N, C, L); padding never wins. With return_indices, also the int64 position
+    of each maximum within L (what ``max_unpool`` would take)."""
+    return _core.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """Max over each window of (N, C, H, W); the gradient goes to the maximum (the first one on ties).
+
+    >>> import neurocore as nc
+    >>> import neurocore.nn.functional as F
+    >>> x = nc.arange(16.0).reshape(1, 1, 4, 4)
+    >>> F.max_pool2d(x, 2).tolist()
+    [[[[5.0, 7.0], [13.0, 15.0]]]]
+    >>> F.max_pool2d(x, 2, return_indices=True)[1].tolist()  # flat positions h * W + w
+    [[[[5, 7], [13, 15]]]]
+    """
+    return _core.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def min_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """Min over each window (not in PyTorch; equals -max_pool2d(-x)); the gradient goes to the minimum.
+
+    >>> import neurocore as nc
+    >>> import neurocore.nn.functional as F
+    >>> F.min_pool2d(nc.arange(16.0).reshape(1, 4, 4), 2).tolist()
+    [[[0.0, 2.0], [8.0, 10.0]]]
+    """
+    return _core.min_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):  # noqa: A002
+    """Mean over each window of (N, C, L). The divisor counts padded zeros when count_include_pad."""
+    return _core.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,  # noqa: A002
+               divisor_override=None):
+    """Mean over each window of (N, C, H, W); divisor_override replaces the window size as divisor.
+
+    >>> import neurocore as nc
+    >>> import neurocore.nn.functional as F
+    >>> F.avg_pool2d(nc.arange(16.0).reshape(1, 1, 4, 4), 2).tolist()
+    [[[[2.5, 4.5], [10.5, 12.5]]]]
+    """
+    return _core.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: A002
+    """Power-average pooling (sum over the window of x^p)^(1/p), PyTorch's definition (no padding; p = inf
+    is max |x|). Windows whose sum is 0 give 0 with a zero gradient."""
+    return _core.lp_pool1d(input, float(norm_type), kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):  # noqa: A002
+    """Power-average pooling over (N, C, H, W): (sum over the window of x^p)^(1/p); p = 2 is L2 pooling.
+
+    >>> import neurocore as nc
+    >>> import neurocore.nn.functional as F
+    >>> F.lp_pool2d(nc.tensor([[[3.0, 4.0], [0.0, 0.0]]]), 2, 2).tolist()
+    [[[5.0]]]
+    """
+    return _core.lp_pool2d(input, float(norm_type), kernel_size, stride, ceil_mode)
+
+
+def adaptive_avg_pool1d(input, output_size):  # noqa: A002
+    """Mean over windows [floor(i*L/out), ceil((i+1)*L/out)) so the output length is output_size."""
+    return _core.adaptive_avg_pool1d(input, output_size)
+
+
+def adaptive_avg_pool2d(input, output_size):  # noqa: A002
+    """Mean over adaptive windows to an (out_h, out_w) output; None keeps that input size, 1 is global pooling.
+
+    >>> import neurocore as nc
+    >>> import neurocore.nn.functional as F
+    >>> F.adaptive_avg_pool2d(nc.ones(2, 3, 7, 5), 1).shape
+    (2, 3, 1, 1)
+    >>> F.adaptive_avg_pool2d(nc.arange(5.0).reshape(1, 1, 5), (None, 2)).tolist()
+    [[[1.0, 3.0]]]
+    """
+    return _core.adaptive_avg_pool2d(input, output_size)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):  # noqa: A002
+    """Max over windows [floor(i*L/out), ceil((i+1)*L/out)); indices as in max_pool1d."""
+    return _core.adaptive_max_pool1d(input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
+    """Max over adaptive windows to an (out_h, out_w) output; indices as in max_pool2d."""
+    return _core.adaptive_max_pool2d(input, output_size, return_indices)
