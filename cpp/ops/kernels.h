@@ -7,12 +7,17 @@
 
 namespace nc {
 
+// p0/p1 are an op's scalar parameters where it has any: PowScalar (p0 = exponent), Clamp and
+// Hardtanh (p0 = min, p1 = max), LeakyRelu (p0 = slope), Elu and Celu (p0 = alpha),
+// Softplus (p0 = beta, p1 = threshold). The list is written once and expanded where needed.
+#define NC_UNARY_OPS(X)                                                                                   \
+  X(Neg) X(Abs) X(Sign) X(Square) X(Exp) X(Log) X(Sqrt) X(Reciprocal) X(Sin) X(Cos) X(Log1p) X(Expm1)      \
+  X(PowScalar) X(Clamp) X(Relu) X(LeakyRelu) X(Sigmoid) X(Tanh) X(Step) X(Elu) X(Selu) X(Celu) X(Gelu)   \
+  X(GeluTanh) X(Silu) X(Mish) X(Softplus) X(Softsign) X(Hardtanh) X(Hardsigmoid) X(Hardswish) X(LogSigmoid)
 enum class UnaryOp : uint8_t {
-  // p0/p1 are the op's scalar parameters where it has any.
-  Neg, Abs, Sign, Square, Exp, Log, Sqrt, Reciprocal, Sin, Cos, Log1p, Expm1, PowScalar /*p0=exponent*/,
-  Clamp /*p0=min, p1=max*/, Relu, LeakyRelu /*p0=slope*/, Sigmoid, Tanh, Step,
-  Elu /*p0=alpha*/, Selu, Celu /*p0=alpha*/, Gelu, GeluTanh, Silu, Mish, Softplus /*p0=beta, p1=threshold*/,
-  Softsign, Hardtanh /*p0=min, p1=max*/, Hardsigmoid, Hardswish, LogSigmoid,
+#define NC_ENUM_ENTRY(name) name,
+  NC_UNARY_OPS(NC_ENUM_ENTRY)
+#undef NC_ENUM_ENTRY
 };
 enum class BinaryOp : uint8_t {
   Add, Sub, Mul, Div, Pow, Maximum, Minimum,

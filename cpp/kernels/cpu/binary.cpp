@@ -1,11 +1,13 @@
 // Binary elementwise ops, where(), copy with dtype conversion, and fill.
 #include <cmath>
+#include <type_traits>
 #include "kernels/cpu/loops.h"
 #include "ops/kernels.h"
 
 namespace nc {
 namespace {
 
+// NaN propagates (like PyTorch); for integers the NaN tests fold away.
 template <class T> inline T maxnan(T a, T b) { return (a != a) ? a : (b != b ? b : (a > b ? a : b)); }
 template <class T> inline T minnan(T a, T b) { return (a != a) ? a : (b != b ? b : (a < b ? a : b)); }
 
@@ -20,6 +22,18 @@ void run_cmp(const cpu::Loop<3>& L, const F& f) {
 
 template <class T>
 void binary_typed(BinaryOp op, const cpu::Loop<3>& L) {
+  if constexpr (std::is_same_v<T, int64_t>) {
+    // Integers: division truncates (the op layer sends `/` to floats; this serves in-place int
+    // ops, and x / 0 gives 0 instead of a trap) and power is exact (negative exponents are
+    // rejected by the op layer). Bool arithmetic is promoted to int64 by the op layer.
+    if (op == BinaryOp::Div) return run2<T>(L, [](T a, T b) { return b == 0 ? T(0) : T(a / b); });
+    if (op == BinaryOp::Pow)
+      return run2<T>(L, [](T a, T b) {
+        T r = 1;
+        for (T e = b; e > 0; --e) r *= a;
+        return r;
+      });
+  }
   switch (op) {
     case BinaryOp::Add: return run2<T>(L, [](T a, T b) { return T(a + b); });
     case BinaryOp::Sub: return run2<T>(L, [](T a, T b) { return T(a - b); });
@@ -37,39 +51,6 @@ void binary_typed(BinaryOp op, const cpu::Loop<3>& L) {
     case BinaryOp::LogicalAnd: return run_cmp<T>(L, [](T a, T b) { return bool(a) && bool(b); });
     case BinaryOp::LogicalOr: return run_cmp<T>(L, [](T a, T b) { return bool(a) || bool(b); });
     case BinaryOp::LogicalXor: return run_cmp<T>(L, [](T a, T b) { return bool(a) != bool(b); });
-  }
-}
-
-// Integers: division truncates (the op layer sends `/` to floats; this serves in-place int ops)
-// and power is exact. Bool arithmetic is promoted to int64 by the op layer.
-template <>
-void binary_typed<int64_t>(BinaryOp op, const cpu::Loop<3>& L) {
-  using T = int64_t;
-  switch (op) {
-    case BinaryOp::Add: return run2<T>(L, [](T a, T b) { return T(a + b); });
-    case BinaryOp::Sub: return run2<T>(L, [](T a, T b) { return T(a - b); });
-    case BinaryOp::Mul: return run2<T>(L, [](T a, T b) { return T(a * b); });
-    case BinaryOp::Div: return run2<T>(L, [](T a, T b) { return b == 0 ? T(0) : T(a / b); });
-    case BinaryOp::Pow: return run2<T>(L, [](T a, T b) {
-      T r = 1;
-      for (T e = b; e > 0; --e) r *= a;
-      return b < 0 ? T(a == 1 ? 1 : 0) : r;
-    });
-    case BinaryOp::Maximum: return run2<T>(L, [](T a, T b) { return a > b ? a : b; });
-    case BinaryOp::Minimum: return run2<T>(L, [](T a, T b) { return a < b ? a : b; });
-    default: break;
-  }
-  switch (op) {
-    case BinaryOp::Eq: return run_cmp<T>(L, [](T a, T b) { return a == b; });
-    case BinaryOp::Ne: return run_cmp<T>(L, [](T a, T b) { return a != b; });
-    case BinaryOp::Lt: return run_cmp<T>(L, [](T a, T b) { return a < b; });
-    case BinaryOp::Le: return run_cmp<T>(L, [](T a, T b) { return a <= b; });
-    case BinaryOp::Gt: return run_cmp<T>(L, [](T a, T b) { return a > b; });
-    case BinaryOp::Ge: return run_cmp<T>(L, [](T a, T b) { return a >= b; });
-    case BinaryOp::LogicalAnd: return run_cmp<T>(L, [](T a, T b) { return bool(a) && bool(b); });
-    case BinaryOp::LogicalOr: return run_cmp<T>(L, [](T a, T b) { return bool(a) || bool(b); });
-    case BinaryOp::LogicalXor: return run_cmp<T>(L, [](T a, T b) { return bool(a) != bool(b); });
-    default: break;
   }
 }
 

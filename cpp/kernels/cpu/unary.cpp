@@ -129,11 +129,7 @@ template <class T>
 void unary_typed(UnaryOp op, const cpu::Loop<2>& L, T p0, T p1) {
   switch (op) {
 #define NC_CASE(name) case UnaryOp::name: return unary_loop<UnaryOp::name, T>(L, p0, p1);
-    NC_CASE(Neg) NC_CASE(Abs) NC_CASE(Sign) NC_CASE(Square) NC_CASE(Exp) NC_CASE(Log) NC_CASE(Sqrt)
-    NC_CASE(Reciprocal) NC_CASE(Sin) NC_CASE(Cos) NC_CASE(Log1p) NC_CASE(Expm1) NC_CASE(PowScalar)
-    NC_CASE(Clamp) NC_CASE(Relu) NC_CASE(LeakyRelu) NC_CASE(Sigmoid) NC_CASE(Tanh) NC_CASE(Step) NC_CASE(Elu)
-    NC_CASE(Selu) NC_CASE(Celu) NC_CASE(Gelu) NC_CASE(GeluTanh) NC_CASE(Silu) NC_CASE(Mish) NC_CASE(Softplus)
-    NC_CASE(Softsign) NC_CASE(Hardtanh) NC_CASE(Hardsigmoid) NC_CASE(Hardswish) NC_CASE(LogSigmoid)
+    NC_UNARY_OPS(NC_CASE)
 #undef NC_CASE
   }
 }
@@ -180,11 +176,7 @@ template <class T>
 void backward_typed(UnaryOp op, const cpu::Loop<4>& L, T p0, T p1) {
   switch (op) {
 #define NC_CASE(name) case UnaryOp::name: return backward_loop<UnaryOp::name, T>(L, p0, p1);
-    NC_CASE(Neg) NC_CASE(Abs) NC_CASE(Sign) NC_CASE(Square) NC_CASE(Exp) NC_CASE(Log) NC_CASE(Sqrt)
-    NC_CASE(Reciprocal) NC_CASE(Sin) NC_CASE(Cos) NC_CASE(Log1p) NC_CASE(Expm1) NC_CASE(PowScalar)
-    NC_CASE(Clamp) NC_CASE(Relu) NC_CASE(LeakyRelu) NC_CASE(Sigmoid) NC_CASE(Tanh) NC_CASE(Step) NC_CASE(Elu)
-    NC_CASE(Selu) NC_CASE(Celu) NC_CASE(Gelu) NC_CASE(GeluTanh) NC_CASE(Silu) NC_CASE(Mish) NC_CASE(Softplus)
-    NC_CASE(Softsign) NC_CASE(Hardtanh) NC_CASE(Hardsigmoid) NC_CASE(Hardswish) NC_CASE(LogSigmoid)
+    NC_UNARY_OPS(NC_CASE)
 #undef NC_CASE
   }
 }

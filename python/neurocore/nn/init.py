@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from .. import _core
+from ..autograd import no_grad
 from .._tensor import float64 as _float64, randn as _randn
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "zeros_", "ones_", "eye_",
@@ -15,16 +16,7 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
            "orthogonal_"]
 
 
-class _NoGrad:
-    __slots__ = ("prev",)
-
-    def __enter__(self):
-        self.prev = _core.is_grad_enabled()
-        _core.set_grad_enabled(False)
-
-    def __exit__(self, *exc):
-        _core.set_grad_enabled(self.prev)
-        return False
+_NoGrad = no_grad
 
 
 def calculate_gain(nonlinearity, param=None):

@@ -11,22 +11,14 @@
 import math
 
 from .. import _core
+from ..autograd import no_grad
 from .._core import Tensor
 from .._tensor import zeros
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "l1_penalty", "l2_penalty"]
 
 
-class _NoGrad:
-    __slots__ = ("prev",)
-
-    def __enter__(self):
-        self.prev = _core.is_grad_enabled()
-        _core.set_grad_enabled(False)
-
-    def __exit__(self, *exc):
-        _core.set_grad_enabled(self.prev)
-        return False
+_NoGrad = no_grad
 
 
 def _as_list(parameters):
