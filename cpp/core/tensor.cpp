@@ -2,6 +2,9 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#ifdef _WIN32
+#include <malloc.h>
+#endif
 
 namespace nc {
 
@@ -15,7 +18,11 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, DeviceType device) {
   } else {
     // 64-byte alignment: whole cache lines and aligned AVX-512 loads.
     size_t bytes = ((nbytes + 63) / 64) * 64;
+#ifdef _WIN32
+    s->data = _aligned_malloc(bytes, 64);
+#else
     s->data = std::aligned_alloc(64, bytes);
+#endif
     if (!s->data) throw std::bad_alloc();
     s->owns_heap = true;
   }
@@ -23,7 +30,12 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, DeviceType device) {
 }
 
 Storage::~Storage() {
-  if (owns_heap) std::free(data);
+  if (!owns_heap) return;
+#ifdef _WIN32
+  _aligned_free(data);
+#else
+  std::free(data);
+#endif
 }
 
 std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, std::shared_ptr<void> owner) {
