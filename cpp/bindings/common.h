@@ -47,4 +47,6 @@ void bind_nn(py::module_& m);
 void bind_conv(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_pool(py::module_& m);
+void bind_norm(py::module_& m);
+void bind_rnn(py::module_& m);
 }  // namespace ncpy

@@ -22,4 +22,6 @@ PYBIND11_MODULE(_core, m) {
   ncpy::bind_conv(m);
   ncpy::bind_optim(m);
   ncpy::bind_pool(m);
+  ncpy::bind_norm(m);
+  ncpy::bind_rnn(m);
 }

@@ -574,3 +574,129 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):  # noqa: A002
 def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
     """Max over adaptive windows to an (out_h, out_w) output; indices as in max_pool2d."""
     return _core.adaptive_max_pool2d(input, output_size, return_indices)
+
+
+# ---------------------------------------------------------------- normalization (C++ kernels: cpp/ops/norm.cpp)
+# Fused forward and backward kernels, float32 and float64. Statistics use the biased variance; eps is added
+# to it under the square root: y = (x - mean) / sqrt(var + eps) * weight + bias.
+
+__all__ += ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,  # noqa: A002
+               momentum=0.1, eps=1e-5):
+    """Batch normalization over dim 1 of (N, C, *) (Ioffe & Szegedy 2015).
+
+    ``training=True``: each channel is normalized with its batch mean and biased variance over N and the
+    trailing dims, and ``running_mean``/``running_var`` (if given) become ``(1 - momentum) * running +
+    momentum * batch`` (the running variance takes the unbiased batch variance). ``training=False``: uses
+    ``running_mean`` and ``running_var``. Needs more than one value per channel when training.
+
+    >>> import neurocore as nc
+    >>> import neurocore.nn.functional as F
+    >>> x = nc.tensor([[1.0, 10.0], [3.0, 30.0]])
+    >>> rm, rv = nc.zeros(2), nc.ones(2)
+    >>> F.batch_norm(x, rm, rv, training=True, eps=0.0).tolist()
+    [[-1.0, -1.0], [1.0, 1.0]]
+    >>> rm.tolist(), rv.tolist()
+    ([0.20000000298023224, 2.0], [1.100000023841858, 20.899999618530273])
+    """
+    return _core.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    """Normalize over the trailing dims given by ``normalized_shape`` (Ba et al. 2016); ``weight`` and ``bias``
+    have shape ``normalized_shape``.
+
+    >>> import neurocore as nc
+    >>> import neurocore.nn.functional as F
+    >>> F.layer_norm(nc.tensor([[1.0, 3.0], [5.0, 9.0]]), (2,), eps=0.0).tolist()
+    [[-1.0, 1.0], [-1.0, 1.0]]
+    """
+    return _core.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    """Normalize (N, C, *) over groups of C / num_groups channels (with their trailing dims), per sample
+    (Wu & He 2018); ``weight`` and ``bias`` (C,) apply per channel."""
+    return _core.group_norm(input, num_groups, weight, bias, eps)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalize each (n, c) plane of (N, C, *) by its own mean and variance (Ulyanov et al. 2016).
+
+    With ``use_input_stats`` and running statistics given, they move towards the batch average of the
+    per-plane mean and unbiased variance; without ``use_input_stats`` the running statistics are used."""
+    return _core.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
+
+
+# ---------------------------------------------------------------- dropout (C++ kernels: cpp/ops/dropout.cpp)
+# The keep mask comes from the global generator (reproducible under nc.manual_seed). Not training, or p == 0,
+# returns the input itself. ``inplace`` is accepted for compatibility; the result is computed out of place.
+
+__all__ += ["dropout", "dropout1d", "dropout2d", "alpha_dropout", "feature_alpha_dropout"]
+
+
+def _check_dropout_p(name, p):
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
+        raise ValueError(f"{name}: dropout probability p must be a number in [0, 1), got p={p!r}")
+
+
+def dropout(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Inverted dropout: each element is zeroed with probability p and the kept ones are scaled by 1 / (1 - p),
+    so the expected output equals the input (Srivastava et al. 2014).
+
+    >>> import neurocore as nc
+    >>> import neurocore.nn.functional as F
+    >>> y = F.dropout(nc.ones(1000), p=0.5)
+    >>> sorted(set(y.tolist()))
+    [0.0, 2.0]
+    >>> F.dropout(nc.ones(3), p=0.25, training=False).tolist()
+    [1.0, 1.0, 1.0]
+    """
+    return _core._dropout(input, p, training, False, -1, "dropout")
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Channel dropout on (N, C, L) or unbatched (C, L): zeroes whole channels with probability p, scales
+    the kept ones by 1 / (1 - p)."""
+    d = input.dim()
+    if d not in (2, 3):
+        raise ValueError(f"dropout1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got a {d}-D input of shape "
+                         f"{tuple(input.shape)}")
+    return _core._dropout(input, p, training, False, d - 1, "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
+    """Channel dropout on (N, C, H, W): zeroes whole (n, c) planes with probability p, scales the kept ones
+    by 1 / (1 - p) (Tompson et al. 2015). A 3-D input is taken as (N, C, L) with a warning, as PyTorch does."""
+    d = input.dim()
+    if d not in (3, 4):
+        raise ValueError(f"dropout2d: expected a 3-D or 4-D (N, C, H, W) input, got a {d}-D input of shape "
+                         f"{tuple(input.shape)}")
+    if d == 3:
+        import warnings
+        warnings.warn("dropout2d: received a 3-D input; as in PyTorch it is taken as (N, C, L) and each (n, c) "
+                      "channel is dropped as a whole (use dropout1d for that)", UserWarning, stacklevel=2)
+    return _core._dropout(input, p, training, False, 2, "dropout2d")
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):  # noqa: A002
+    """Alpha dropout for SELU networks (Klambauer et al. 2017): dropped elements take SELU's negative saturation
+    value, then an affine map a * x + b restores zero mean and unit variance. Note PyTorch's default
+    ``training=False``."""
+    return _core._dropout(input, p, training, True, -1, "alpha_dropout")
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):  # noqa: A002
+    """Alpha dropout of whole (n, c) channels of (N, C, *)."""
+    if input.dim() < 2:
+        raise ValueError(f"feature_alpha_dropout: expected an (N, C, *) input, got shape {tuple(input.shape)}")
+    return _core._dropout(input, p, training, True, 2, "feature_alpha_dropout")
+
+
+from ..data.text import one_hot  # noqa: E402  (sequence tools live in nc.data; PyTorch also has it here)
+from .embedding import embedding  # noqa: E402
+
+__all__ += ["one_hot", "embedding"]
