@@ -8,6 +8,14 @@
 #include "core/parallel.h"
 #include "core/tensor.h"
 
+// Row loops inline everything they call (the per-element functor and its math) so each op's
+// loop is one straight-line body the compiler can vectorise.
+#if defined(__GNUC__)
+#define NC_FLATTEN __attribute__((flatten))
+#else
+#define NC_FLATTEN
+#endif
+
 namespace nc::cpu {
 
 template <size_t N>
@@ -87,7 +95,7 @@ struct Loop {
 
 // Inner loop for out = f(a): contiguous fast path the compiler vectorises, else strided.
 template <class O, class A, class F>
-inline void unary_row(char** p, const int64_t* s, int64_t n, const F& f) {
+NC_FLATTEN inline void unary_row(char** p, const int64_t* s, int64_t n, const F& f) {
   O* o = reinterpret_cast<O*>(p[0]);
   const A* a = reinterpret_cast<const A*>(p[1]);
   if (s[0] == sizeof(O) && s[1] == sizeof(A)) {
@@ -100,7 +108,7 @@ inline void unary_row(char** p, const int64_t* s, int64_t n, const F& f) {
 
 // Inner loop for out = f(a, b) with fast paths for contiguous and scalar-broadcast operands.
 template <class O, class A, class B, class F>
-inline void binary_row(char** p, const int64_t* s, int64_t n, const F& f) {
+NC_FLATTEN inline void binary_row(char** p, const int64_t* s, int64_t n, const F& f) {
   O* o = reinterpret_cast<O*>(p[0]);
   const A* a = reinterpret_cast<const A*>(p[1]);
   const B* b = reinterpret_cast<const B*>(p[2]);
@@ -127,7 +135,7 @@ inline void binary_row(char** p, const int64_t* s, int64_t n, const F& f) {
 
 // Inner loop for out = f(a, b, c), contiguous fast path only.
 template <class O, class A, class B, class C, class F>
-inline void ternary_row(char** p, const int64_t* s, int64_t n, const F& f) {
+NC_FLATTEN inline void ternary_row(char** p, const int64_t* s, int64_t n, const F& f) {
   if (s[0] == sizeof(O) && s[1] == sizeof(A) && s[2] == sizeof(B) && s[3] == sizeof(C)) {
     O* o = reinterpret_cast<O*>(p[0]);
     const A* a = reinterpret_cast<const A*>(p[1]);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 #include "core/parallel.h"
+#include "kernels/cpu/vmath.h"
 #include "ops/kernels.h"
 
 namespace nc {
@@ -16,18 +17,20 @@ void softmax_typed(T* y, const T* x, int64_t O, int64_t D, int64_t I, bool log) 
       const T* xp = x + o * D * I + i;
       T* yp = y + o * D * I + i;
       T mx = xp[0];
-      for (int64_t d = 1; d < D; ++d) mx = std::max(mx, xp[d * I]);
-      if (std::isinf(mx) && mx < 0) mx = T(0);  // all -inf: avoid (-inf) - (-inf)
       double sum = 0;
       if (I == 1) {
-        for (int64_t d = 0; d < D; ++d) {
-          T v = std::exp(xp[d] - mx);
-          yp[d] = v;
-          sum += v;
-        }
+        // Three simple loops (max, exp, sum) vectorise where one fused loop did not.
+#pragma omp simd reduction(max : mx)
+        for (int64_t d = 1; d < D; ++d) mx = xp[d] > mx ? xp[d] : mx;
+        if (std::isinf(mx) && mx < 0) mx = T(0);  // all -inf: avoid (-inf) - (-inf)
+        for (int64_t d = 0; d < D; ++d) yp[d] = vexp(xp[d] - mx);
+#pragma omp simd reduction(+ : sum)
+        for (int64_t d = 0; d < D; ++d) sum += yp[d];
       } else {
+        for (int64_t d = 1; d < D; ++d) mx = std::max(mx, xp[d * I]);
+        if (std::isinf(mx) && mx < 0) mx = T(0);
         for (int64_t d = 0; d < D; ++d) {
-          T v = std::exp(xp[d * I] - mx);
+          T v = vexp(xp[d * I] - mx);
           yp[d * I] = v;
           sum += v;
         }
@@ -52,9 +55,12 @@ void softmax_backward_typed(T* dx, const T* dy, const T* y, int64_t O, int64_t D
       int64_t base = o * D * I + i;
       double s = 0;
       if (log) {  // dx = dy - softmax * sum(dy)
+#pragma omp simd reduction(+ : s)
         for (int64_t d = 0; d < D; ++d) s += dy[base + d * I];
-        for (int64_t d = 0; d < D; ++d) dx[base + d * I] = dy[base + d * I] - std::exp(y[base + d * I]) * T(s);
+        const T st = T(s);
+        for (int64_t d = 0; d < D; ++d) dx[base + d * I] = dy[base + d * I] - vexp(y[base + d * I]) * st;
       } else {  // dx = y * (dy - sum(dy * y))
+#pragma omp simd reduction(+ : s)
         for (int64_t d = 0; d < D; ++d) s += dy[base + d * I] * y[base + d * I];
         for (int64_t d = 0; d < D; ++d) dx[base + d * I] = y[base + d * I] * (dy[base + d * I] - T(s));
       }

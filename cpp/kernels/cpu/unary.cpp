@@ -2,15 +2,19 @@
 // y = f(x), whichever is cheaper), one table for every activation in the library.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/vmath.h"
 #include "ops/kernels.h"
 
 namespace nc {
 namespace {
 
-template <class T> inline T sigm(T x) { return T(1) / (T(1) + std::exp(-x)); }
+template <class T> NC_INLINE T sigm(T x) { return T(1) / (T(1) + vexp(-x)); }
 // log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): no overflow, and exact to rounding for every x.
-template <class T> inline T softplus1(T x) { return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x))); }
+template <class T> NC_INLINE T softplus1(T x) { return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x))); }
 
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
@@ -19,13 +23,13 @@ constexpr double kInvSqrt2 = 0.70710678118654752440084436210485;
 constexpr double kInvSqrt2Pi = 0.39894228040143267793994605993438;
 
 template <class T>
-inline T fwd(UnaryOp op, T x, T p0, T p1) {
+NC_INLINE T fwd(UnaryOp op, T x, T p0, T p1) {
   switch (op) {
     case UnaryOp::Neg: return -x;
     case UnaryOp::Abs: return std::abs(x);
     case UnaryOp::Sign: return T((x > T(0)) - (x < T(0)));
     case UnaryOp::Square: return x * x;
-    case UnaryOp::Exp: return std::exp(x);
+    case UnaryOp::Exp: return vexp(x);
     case UnaryOp::Log: return std::log(x);
     case UnaryOp::Sqrt: return std::sqrt(x);
     case UnaryOp::Reciprocal: return T(1) / x;
@@ -43,7 +47,7 @@ inline T fwd(UnaryOp op, T x, T p0, T p1) {
     case UnaryOp::Elu: return x > T(0) ? x : p0 * std::expm1(x);
     case UnaryOp::Selu: return T(kSeluScale) * (x > T(0) ? x : T(kSeluAlpha) * std::expm1(x));
     case UnaryOp::Celu: return x > T(0) ? x : p0 * std::expm1(x / p0);
-    case UnaryOp::Gelu: return x * T(0.5) * (T(1) + std::erf(x * T(kInvSqrt2)));
+    case UnaryOp::Gelu: return x * T(0.5) * (T(1) + verf(x * T(kInvSqrt2)));
     case UnaryOp::GeluTanh: {
       T u = T(kSqrt2OverPi) * (x + T(0.044715) * x * x * x);
       return T(0.5) * x * (T(1) + std::tanh(u));
@@ -62,7 +66,7 @@ inline T fwd(UnaryOp op, T x, T p0, T p1) {
 
 // d f / d x at x, with y = f(x) available.
 template <class T>
-inline T deriv(UnaryOp op, T x, T y, T p0, T p1) {
+NC_INLINE T deriv(UnaryOp op, T x, T y, T p0, T p1) {
   switch (op) {
     case UnaryOp::Neg: return T(-1);
     case UnaryOp::Abs: return T((x > T(0)) - (x < T(0)));
@@ -87,8 +91,8 @@ inline T deriv(UnaryOp op, T x, T y, T p0, T p1) {
     case UnaryOp::Selu: return x > T(0) ? T(kSeluScale) : T(kSeluScale * kSeluAlpha) * std::exp(x);
     case UnaryOp::Celu: return x > T(0) ? T(1) : std::exp(x / p0);
     case UnaryOp::Gelu: {
-      T cdf = T(0.5) * (T(1) + std::erf(x * T(kInvSqrt2)));
-      return cdf + x * T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
+      T cdf = T(0.5) * (T(1) + verf(x * T(kInvSqrt2)));
+      return cdf + x * T(kInvSqrt2Pi) * vexp(T(-0.5) * x * x);
     }
     case UnaryOp::GeluTanh: {
       T u = T(kSqrt2OverPi) * (x + T(0.044715) * x * x * x);
