@@ -4,24 +4,52 @@
 #include "core/parallel.h"
 #include "ops/kernels.h"
 
+#if defined(_MSC_VER)
+#define NC_R __restrict
+#else
+#define NC_R __restrict__
+#endif
+
 namespace nc {
 namespace {
+
+// Each option combination gets its own branch-free loop over [lo, hi), in a function with restrict
+// pointers (captured pointers in a lambda lose restrict, and the loop would not vectorise).
+template <class T>
+void sgd_range(int64_t lo, int64_t hi, T* NC_R p, const T* NC_R g, T* NC_R buf, bool first, bool nesterov, T lr,
+               T mom, T damp, T wd, T sign) {
+  if (!buf) {
+    for (int64_t i = lo; i < hi; ++i) p[i] -= lr * (sign * g[i] + wd * p[i]);
+  } else if (first) {
+    const T scale = nesterov ? T(1) + mom : T(1);  // buf = d, step d (+ mom * d)
+    for (int64_t i = lo; i < hi; ++i) {
+      T d = sign * g[i] + wd * p[i];
+      buf[i] = d;
+      p[i] -= lr * scale * d;
+    }
+  } else if (nesterov) {
+    for (int64_t i = lo; i < hi; ++i) {
+      T d = sign * g[i] + wd * p[i];
+      T v = mom * buf[i] + damp * d;
+      buf[i] = v;
+      p[i] -= lr * (d + mom * v);
+    }
+  } else {
+    for (int64_t i = lo; i < hi; ++i) {
+      T d = sign * g[i] + wd * p[i];
+      T v = mom * buf[i] + damp * d;
+      buf[i] = v;
+      p[i] -= lr * v;
+    }
+  }
+}
 
 template <class T>
 void sgd_typed(int64_t n, T* p, const T* g, T* buf, bool first, const SgdOptions& o) {
   const T lr = T(o.lr), mom = T(o.momentum), damp = T(1 - o.dampening), wd = T(o.weight_decay);
   const T sign = o.maximize ? T(-1) : T(1);
   parallel_for(0, n, kGrainElementwise, [&](int64_t b, int64_t e) {
-    if (!buf) {
-      for (int64_t i = b; i < e; ++i) p[i] -= lr * (sign * g[i] + wd * p[i]);
-      return;
-    }
-    for (int64_t i = b; i < e; ++i) {
-      T d = sign * g[i] + wd * p[i];
-      T v = first ? d : mom * buf[i] + damp * d;
-      buf[i] = v;
-      p[i] -= lr * (o.nesterov ? d + mom * v : v);
-    }
+    sgd_range<T>(b, e, p, g, buf, first, o.nesterov, lr, mom, damp, wd, sign);
   });
 }
 
@@ -53,7 +81,6 @@ struct Coef {
 
 // One loop per rule (and per option that changes the loop), over values [lo, hi), with restrict
 // pointers so the compiler vectorises it.
-#define NC_R __restrict__
 
 template <class T>
 void adagrad_range(int64_t lo, int64_t hi, T* NC_R p, const T* NC_R grad, T* NC_R sum, const Coef<T> c) {
