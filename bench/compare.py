@@ -1173,10 +1173,10 @@ WORKLOADS_BY_NAME = {W.name: W for W in WORKLOADS}
 _OPENMP_NOTE = """\
 OpenMP: the PyTorch wheel ships its own libgomp.so.1, and the dynamic linker loads a SONAME only once, so in one
 process neurocore and torch share whichever OpenMP runtime loaded first, with the wait policy that runtime read
-from the environment when it loaded. neurocore sets OMP_WAIT_POLICY=PASSIVE on import (its kernels' threads must
-not spin while OpenBLAS's own threads run); torch runs best with libgomp's default. In one process torch is
-imported first, so torch gets its default and neurocore does NOT get PASSIVE. --isolate runs each library in its
-own worker process, still alternating sample by sample, so that each runs as it would alone."""
+from the environment when it loaded. Both libraries use libgomp's default wait policy (spin briefly, then sleep),
+but in one process they also share its threads, and each library's idle threads can still be spinning when the
+other starts. --isolate runs each library in its own worker process, still alternating sample by sample, so
+that each runs as it would alone."""
 
 
 def main(argv=None):
@@ -1227,8 +1227,7 @@ def main(argv=None):
         nc_info = ref_info = _runtime_info(libs, args.api)
         workers = []
         if "torch" in libs and args.threads > 1:
-            log("note: in one process neurocore shares torch's OpenMP runtime, which loaded before neurocore could "
-                "set OMP_WAIT_POLICY=PASSIVE; multi-threaded neurocore timings are pessimistic. "
+            log("note: in one process neurocore and torch share torch's OpenMP runtime and its threads; "
                 "--isolate times each library in its own process.")
 
     try:
@@ -1262,8 +1261,7 @@ def main(argv=None):
         for w in workers:
             w.close()
 
-    # The OMP_WAIT_POLICY each library's OpenMP runtime read when it loaded. In one process with torch, torch's
-    # libgomp loads first, before neurocore's import sets PASSIVE, and neurocore shares it.
+    # The OMP_WAIT_POLICY each library's OpenMP runtime read when it loaded (unset: libgomp's default).
     if args.isolate:
         wait_policy = {"neurocore": nc_info["omp_wait_policy"], "reference": ref_info["omp_wait_policy"]}
     elif "torch" in libs:

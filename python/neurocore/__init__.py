@@ -6,15 +6,7 @@
 >>> x.grad.tolist()
 [[2.0, 4.0], [6.0, 8.0]]
 """
-import os as _os
-
-# Our kernels' OpenMP threads and OpenBLAS's own threads share the cores. libgomp's default
-# busy-waiting between parallel regions starves OpenBLAS's threads (an MLP step ran 50x slower),
-# so idle OpenMP threads sleep instead, unless the user chose a policy. Read once, at load.
-if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
-    _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-
-from ._loader import preload_openblas as _preload  # noqa: E402
+from ._loader import preload_openblas as _preload
 
 _preload()
 
