@@ -6,6 +6,8 @@ NC_DEFINE_KERNEL(sgd_kernel, SgdFn);
 NC_DEFINE_KERNEL(optim_kernel, OptimFn);
 NC_DEFINE_KERNEL(loss_kernel, PointwiseLossFn);
 NC_DEFINE_KERNEL(loss_backward_kernel, PointwiseLossBackwardFn);
+NC_DEFINE_KERNEL(cross_entropy_kernel, CrossEntropyFn);
+NC_DEFINE_KERNEL(cross_entropy_backward_kernel, CrossEntropyBackwardFn);
 NC_DEFINE_KERNEL(unary_kernel, UnaryFn);
 NC_DEFINE_KERNEL(unary_backward_kernel, UnaryBackwardFn);
 NC_DEFINE_KERNEL(binary_kernel, BinaryFn);

@@ -113,6 +113,16 @@ NC_DECLARE_KERNEL(sgd_kernel, SgdFn);
 NC_DECLARE_KERNEL(optim_kernel, OptimFn);
 NC_DECLARE_KERNEL(loss_kernel, PointwiseLossFn);
 NC_DECLARE_KERNEL(loss_backward_kernel, PointwiseLossBackwardFn);
+// Fused cross-entropy with class-index targets. logits (N, C) contiguous, target (N) int64.
+// Forward: loss[i] = lse_i - x[i, t_i] (0 where t_i == ignore_index); lse (N, 2) keeps (max_i, log sum_i)
+// for backward, with lse_i = max_i + log sum_i.
+using CrossEntropyFn = void(const Tensor& loss, const Tensor& lse, const Tensor& logits, const Tensor& target,
+                            int64_t ignore_index);
+// Backward: dx[i, c] = g[i] * (exp((x[i, c] - max_i) - log sum_i) - [c == t_i]); ignored rows get 0.
+using CrossEntropyBackwardFn = void(const Tensor& dx, const Tensor& g, const Tensor& logits, const Tensor& lse,
+                                    const Tensor& target, int64_t ignore_index);
+NC_DECLARE_KERNEL(cross_entropy_kernel, CrossEntropyFn);
+NC_DECLARE_KERNEL(cross_entropy_backward_kernel, CrossEntropyBackwardFn);
 NC_DECLARE_KERNEL(unary_kernel, UnaryFn);
 NC_DECLARE_KERNEL(unary_backward_kernel, UnaryBackwardFn);
 NC_DECLARE_KERNEL(binary_kernel, BinaryFn);

@@ -43,6 +43,20 @@ struct PointwiseLossBackward : Node {
   std::string name() const override { return "LossBackward"; }
 };
 
+// Cross-entropy with class indices on (N, C) logits, fused: saves the per-row log-sum-exp.
+struct CrossEntropyBackward : Node {
+  Tensor logits, lse, target;
+  int64_t ignore_index;
+  TensorList apply(TensorList&& gs) override {
+    Tensor g = contiguous(gs[0]);
+    Tensor dx = empty_like(logits);
+    cross_entropy_backward_kernel(dx.device(), dx, g, logits, lse, target, ignore_index);
+    return {dx};
+  }
+  void release() override { logits = lse = target = Tensor(); }
+  std::string name() const override { return "CrossEntropyBackward"; }
+};
+
 void check_same_shape(const Tensor& pred, const Tensor& target, const char* name) {
   NC_CHECK(pred.shape() == target.shape(), ValueError, name, ": input shape ", pred.shape(),
            " and target shape ", target.shape(), " must be the same");
@@ -198,6 +212,30 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& w
            "cross_entropy: label_smoothing must be in [0, 1], got ", label_smoothing);
   int64_t cdim = logits.dim() == 1 ? 0 : 1;
   int64_t C = logits.shape()[cdim];
+  if (logits.dim() == 2 && target.dtype() == DType::Int64 && !weight.defined() && label_smoothing == 0 &&
+      is_floating(logits.dtype()) && target.dim() == 1 && target.shape()[0] == logits.shape()[0]) {
+    Tensor x = contiguous(logits.detach()), t = contiguous(target);
+    const int64_t* tp = t.data<int64_t>();
+    int64_t valid = 0;
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      NC_CHECK(tp[i] == ignore_index || (tp[i] >= 0 && tp[i] < C), IndexError, "cross_entropy: target ", tp[i],
+               " is out of bounds for ", C, " classes (expected a class index in [0, ", C - 1, "])");
+      valid += tp[i] != ignore_index;
+    }
+    Tensor loss = Tensor::empty({x.shape()[0]}, x.dtype(), x.device());
+    Tensor lse = Tensor::empty({x.shape()[0], 2}, x.dtype(), x.device());  // (max, log sum) per row
+    if (loss.numel() > 0) cross_entropy_kernel(x.device(), loss, lse, x, t, ignore_index);
+    if (auto n = make_node<CrossEntropyBackward>({&logits})) {
+      n->logits = n->save(x);
+      n->lse = lse;
+      n->target = t;
+      n->ignore_index = ignore_index;
+      set_history(loss, n);
+    }
+    if (r == Reduction::Mean)  // mean over the samples that are not ignored, like PyTorch
+      return div(reduce(ReduceOp::Sum, loss, {}, false), scalar_tensor(double(valid), loss.dtype()));
+    return apply_reduction(loss, r);
+  }
   Tensor logp = softmax(logits, cdim, true);
   if (is_floating(target.dtype())) {
     // Probability (or one-hot) targets: l = -sum_c w_c * y_c * logp_c, y smoothed toward uniform.
