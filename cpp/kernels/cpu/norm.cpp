@@ -16,18 +16,12 @@
 #include <utility>
 #include <vector>
 #include "core/parallel.h"
+#include "kernels/cpu/vmath.h"
 #include "ops/norm.h"
 
 namespace nc {
 namespace {
 
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64;
-#elif defined(__AVX__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
 template <class T> constexpr int kLanes = kVecBytes / static_cast<int>(sizeof(T));
 constexpr int64_t kBlock = 4096;    // values summed in T before the partial sum moves to double
 constexpr int64_t kLongRow = 64;    // batch norm: rows at least this long take the per-channel path

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 #include "core/parallel.h"
+#include "kernels/cpu/vmath.h"
 #include "ops/pool.h"
 
 namespace nc {
@@ -80,13 +81,6 @@ template <class V, size_t... I> V zip_hi(V a, V b, std::index_sequence<I...>) {
   return __builtin_shufflevector(a, b, (I % 2 ? sizeof...(I) + sizeof...(I) / 2 + I / 2 : sizeof...(I) / 2 + I / 2)...);
 }
 // The target's vector width: N = kVecBytes / sizeof(T) lanes; narrower runs try N/2 and N/4 (at least 2).
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64;
-#elif defined(__AVX__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
 
 // N values at p, p + S, ..., p + S(N-1) for S = 1 or 2 (S = 2 reads p[2N - 1] too).
 template <int S, class T, int N>

@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 #include "core/parallel.h"
+#include "kernels/cpu/vmath.h"
 #include "ops/rnn.h"
 
 namespace nc {
@@ -38,25 +39,7 @@ template <> struct Act<float> {
     x = x < lo ? lo : x;
     return x > hi ? hi : x;
   }
-  // e^x: x = n ln2 + r with |r| <= ln2/2, e^r by the Cephes expf polynomial, 2^n through the exponent bits.
-  // Relative error ~2 ulp; the input is clamped to the range where 2^n is a normal float.
-  static float exp(float x) {
-    x = clamp(x, -87.0f, 88.0f);
-    const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = x - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-    float scale;
-    std::memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-  }
+  static float exp(float x) { return vexp(x); }  // kernels/cpu/vmath.h
   static float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
   // tanh as a 13/6 rational function on [-7.905, 7.905] (Eigen's generic_fast_tanh_float): relative
   // error < 4e-7 everywhere, exact sign and tanh(0) = 0.
@@ -89,13 +72,6 @@ template <> struct Act<float> {
 // row, the NR values B[kk, p*NR .. p*NR+NR), zero past the last column. Rows of C go in groups of kGroup tiles
 // that share each panel load. Vectors are GCC vector extensions of the widest width the build targets (AVX-512:
 // NR = 32 floats, MR = 8 rows), so one template serves float and double on every ISA.
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64;
-#elif defined(__AVX__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
 constexpr int kMR = kVecBytes >= 64 ? 8 : 4;  // rows per micro-tile: 2*MR accumulators fit the registers
 constexpr int64_t kGroup = 4;                 // micro-tiles sharing one panel load
 constexpr int64_t kPanelBytes = 32 << 10;     // one k-block of one panel: fits L1 with the A rows

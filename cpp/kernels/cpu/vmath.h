@@ -7,6 +7,15 @@
 
 namespace nc {
 
+// The widest vector the build targets, in bytes (GCC/Clang vector-extension kernels size themselves by it).
+#if defined(__AVX512F__)
+constexpr int kVecBytes = 64;
+#elif defined(__AVX__)
+constexpr int kVecBytes = 32;
+#else
+constexpr int kVecBytes = 16;
+#endif
+
 #if defined(_MSC_VER)
 #define NC_INLINE __forceinline
 #else
