@@ -25,6 +25,7 @@ from ._functions import __all__ as _fn_all  # noqa: E402
 from .autograd import no_grad, enable_grad, set_grad_enabled  # noqa: E402
 from . import autograd, nn, optim, data, datasets, utils  # noqa: E402
 from .serialization import save, load  # noqa: E402
+from . import keras  # noqa: E402
 
 bool = bool_  # noqa: A001 - nc.bool, like torch.bool
 __version__ = "0.1.0"
@@ -37,5 +38,5 @@ __all__ = [
     "manual_seed", "initial_seed", "set_num_threads", "get_num_threads",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "cat", "stack", "where", "save", "load",
-    "autograd", "nn", "optim", "data", "datasets", "utils",
+    "autograd", "nn", "optim", "data", "datasets", "utils", "keras",
 ] + list(_fn_all)
