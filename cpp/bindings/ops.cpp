@@ -210,13 +210,12 @@ void bind_ops(py::module_& m) {
   }, py::arg("other"), py::arg("alpha") = 1.0);
   cls.def("mul_", [](Tensor& a, py::handle o) {
     check_inplace_ok(a, "mul_");
-    Tensor r = binary(BinaryOp::Mul, a, as_tensor(o, a));
-    copy_(a, r);
+    binary_(BinaryOp::Mul, a, as_tensor(o, a));
     return a;
   }, py::arg("other"));
   cls.def("div_", [](Tensor& a, py::handle o) {
     check_inplace_ok(a, "div_");
-    copy_(a, binary(BinaryOp::Div, a, as_tensor(o, a)));
+    binary_(BinaryOp::Div, a, as_tensor(o, a));
     return a;
   }, py::arg("other"));
   cls.def("clamp_", [](Tensor& a, std::optional<double> lo, std::optional<double> hi) {

@@ -60,6 +60,20 @@ void add_(const Tensor& dst, const Tensor& src, double alpha) {
   binary_kernel(dst.device(), BinaryOp::Add, dst, dst, expand(s, dst.shape()));
 }
 
+void binary_(BinaryOp op, const Tensor& dst, const Tensor& src) {
+  NC_CHECK(!is_comparison(op), ValueError, "binary_: comparisons have a bool result and cannot be done in place");
+  NC_CHECK(!(op == BinaryOp::Div && !is_floating(dst.dtype())), TypeError, "div_: the result of true division is "
+           "floating point and cannot be stored in a ", dtype_name(dst.dtype()), " tensor");
+  Shape b = broadcast_shapes(dst.shape(), src.shape(), "in-place operation");
+  NC_CHECK(b == dst.shape(), ValueError, "in-place operation: result shape ", b, " does not match the tensor's shape ",
+           dst.shape());
+  NC_CHECK(is_floating(dst.dtype()) || !is_floating(src.dtype()), TypeError, "in-place operation: a ",
+           dtype_name(src.dtype()), " operand cannot update a ", dtype_name(dst.dtype()), " tensor");
+  dst.storage()->version++;
+  Tensor s = src.dtype() == dst.dtype() ? src.detach() : to_dtype(src.detach(), dst.dtype());
+  binary_kernel(dst.device(), op, dst, dst, expand(s, dst.shape()));
+}
+
 void mul_(const Tensor& dst, double value) {
   dst.storage()->version++;
   binary_kernel(dst.device(), BinaryOp::Mul, dst, dst, expand(scalar_tensor(value, dst.dtype()), dst.shape()));

@@ -34,6 +34,8 @@ void copy_(const Tensor& dst, const Tensor& src);  // dst[...] = src, broadcasti
 void fill_(const Tensor& dst, double value);
 void add_(const Tensor& dst, const Tensor& src, double alpha = 1.0);  // dst += alpha * src, no autograd
 void mul_(const Tensor& dst, double value);
+// dst = op(dst, src) in place (src broadcast to dst's shape and converted to its dtype); no autograd.
+void binary_(BinaryOp op, const Tensor& dst, const Tensor& src);
 
 // ---- elementwise (elementwise.cpp)
 Tensor unary(UnaryOp op, const Tensor& x, double p0 = 0, double p1 = 0);
