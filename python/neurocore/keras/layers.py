@@ -8,6 +8,7 @@ import re
 import numpy as np
 
 from .. import _core
+from ..autograd import no_grad
 from .._tensor import zeros
 from .. import nn
 from ..nn import functional as F
@@ -143,6 +144,13 @@ def _pad_hw(x, pads, value):
 
 # ---------------------------------------------------------------------------- base
 
+def _check_image_input(self, input_shape):
+    """Channels-last image layers take (batch, height, width, channels)."""
+    if len(input_shape) != 3:
+        raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim=4, '
+                         f"found ndim={len(input_shape) + 1}. Full shape received: {(None,) + input_shape}")
+
+
 class Layer(nn.Module):
     """Base of Keras-style layers: an nn.Module that builds its parameters when it first sees its input shape.
 
@@ -232,13 +240,7 @@ class Layer(nn.Module):
         return f"name={self.name!r}"
 
 
-class _NoGrad:
-    def __enter__(self):
-        self.prev = _core.is_grad_enabled()
-        _core.set_grad_enabled(False)
-
-    def __exit__(self, *a):
-        _core.set_grad_enabled(self.prev)
+_NoGrad = no_grad
 
 
 class InputLayer(Layer):
@@ -368,10 +370,7 @@ class Conv2D(Layer):
         self.kernel_initializer = _get_initializer(kernel_initializer)
         self.bias_initializer = _get_initializer(bias_initializer)
 
-    def _check_input(self, input_shape):
-        if len(input_shape) != 3:
-            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim=4, '
-                             f"found ndim={len(input_shape) + 1}. Full shape received: {(None,) + input_shape}")
+    _check_input = _check_image_input
 
     def _build(self, input_shape):
         h, w, c = input_shape
@@ -414,10 +413,7 @@ class _Pooling2D(Layer):
         self.strides = self.pool_size if strides is None else _tuple2(strides, "strides")
         self.padding = _check_padding(padding)
 
-    def _check_input(self, input_shape):
-        if len(input_shape) != 3:
-            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim=4, '
-                             f"found ndim={len(input_shape) + 1}. Full shape received: {(None,) + input_shape}")
+    _check_input = _check_image_input
 
     def _build(self, input_shape):
         h, w, _ = input_shape

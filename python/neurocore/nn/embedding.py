@@ -2,6 +2,7 @@
 import numbers
 
 from .. import _core
+from ..autograd import no_grad
 from .._core import Tensor
 from .._tensor import as_tensor, int64
 from . import init
@@ -117,10 +118,4 @@ class Embedding(Module):
         return s
 
 
-class _NoGrad:
-    def __enter__(self):
-        self.prev = _core.is_grad_enabled()
-        _core.set_grad_enabled(False)
-
-    def __exit__(self, *a):
-        _core.set_grad_enabled(self.prev)
+_NoGrad = no_grad

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import _core
+from ..autograd import no_grad
 from .._core import Tensor
 
 
@@ -81,10 +82,4 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     return True
 
 
-class _core_no_grad:
-    def __enter__(self):
-        self.prev = _core.is_grad_enabled()
-        _core.set_grad_enabled(False)
-
-    def __exit__(self, *a):
-        _core.set_grad_enabled(self.prev)
+_core_no_grad = no_grad
