@@ -14,7 +14,9 @@ from . import callbacks as callbacks_module
 from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
-from .layers import InputLayer, Layer, _NoGrad, _unique_name
+from ..autograd import no_grad as _NoGrad
+from .layers import InputLayer, Layer
+from .layers.base import _unique_name
 
 __all__ = ["Sequential", "Model"]
 

@@ -1,0 +1,85 @@
+"""Keras layers Dense, Activation, Flatten and Dropout, over nc.nn modules (channels-last data)."""
+from ... import nn
+from ...autograd import no_grad
+from .. import activations, initializers
+from .base import Layer
+
+
+class Dense(Layer):
+    """y = activation(x @ kernel + bias) on the last axis; wraps nn.Linear (kernel stored transposed)."""
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        if int(units) <= 0:
+            raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: units={units}")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self._activation_name = activations.serialize(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def _check_input(self, input_shape):
+        if len(input_shape) < 1:
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected min_ndim=2, '
+                             f"found ndim={len(input_shape) + 1}. Full shape received: {(None,) + input_shape}")
+
+    def _build(self, input_shape):
+        self.module = nn.Linear(input_shape[-1], self.units, bias=self.use_bias)
+        with no_grad():
+            # Keras' fans for a (in, units) kernel equal nn's for (units, in): glorot is symmetric.
+            self.kernel_initializer(self.module.weight)
+            if self.use_bias:
+                self.bias_initializer(self.module.bias)
+
+    def call(self, x):
+        y = self.module(x)
+        return self.activation(y) if self.activation is not None else y
+
+    def _weight_pairs(self):
+        pairs = [(self.module.weight, lambda a: a.T, lambda a: a.T)]
+        if self.use_bias:
+            pairs.append((self.module.bias, lambda a: a, lambda a: a))
+        return pairs
+
+
+class Activation(Layer):
+    """Applies an activation by Keras name (``Activation("relu")``) or callable."""
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self._activation_name = activations.serialize(activation)
+
+    def call(self, x):
+        return self.activation(x) if self.activation is not None else x
+
+
+class Flatten(Layer):
+    """(N, d1, d2, ...) -> (N, d1*d2*...), in channels-last (row-major) order like Keras."""
+
+    def _build(self, input_shape):
+        self.module = nn.Flatten()
+
+    def call(self, x):
+        return self.module(x)
+
+
+class Dropout(Layer):
+    """Zeroes a fraction ``rate`` of inputs during training (scaled by 1/(1-rate)); identity in inference."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= float(rate) <= 1:
+            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
+                             f"Received: rate={rate}")
+        self.rate = float(rate)
+
+    def _build(self, input_shape):
+        self.module = nn.Dropout(self.rate)
+
+    def call(self, x):
+        return self.module(x)
+
+
