@@ -168,6 +168,19 @@ class Sequential(nn.Module):
     def weights(self):
         return list(self.parameters())
 
+    def save(self, filepath, overwrite=True):
+        """Write architecture (JSON) and weights to one file; ``keras.load_model`` reads it back."""
+        from . import saving
+        saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True):
+        from . import saving
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath):
+        from . import saving
+        saving.load_weights(self, filepath)
+
     def get_layer(self, name=None, index=None):
         if index is not None:
             return self.layers[index]
@@ -224,7 +237,8 @@ class Sequential(nn.Module):
         if isinstance(metrics, (str,)) or callable(metrics):
             metrics = [metrics]
         for m in metrics:
-            if not (callable(m) or m in ("accuracy", "acc") or m in metrics_module._BY_NAME):
+            if not (callable(m) or isinstance(m, metrics_module.Metric) or m in ("accuracy", "acc")
+                    or m in metrics_module._BY_NAME):
                 raise ValueError(f"Could not interpret metric identifier: {m!r}")
         self._metric_specs = list(metrics)
         self._metric_fns = None
@@ -234,7 +248,7 @@ class Sequential(nn.Module):
     def metrics_names(self):
         names = ["loss"]
         for m in self._metric_specs:
-            names.append(m if isinstance(m, str) else getattr(m, "__name__", "metric"))
+            names.append(m if isinstance(m, str) else getattr(m, "name", None) or getattr(m, "__name__", "metric"))
         return names
 
     def _check_compiled(self, what):
@@ -252,6 +266,7 @@ class Sequential(nn.Module):
         return self.optimizer
 
     def _metrics_for(self, y_shape, y_pred_shape):
+        """The compiled metrics as Metric objects (made on first use, when the output shape is known)."""
         if self._metric_fns is None:
             self._metric_fns = [metrics_module.get(m, self.loss, y_shape, y_pred_shape) for m in self._metric_specs]
         return self._metric_fns
@@ -278,17 +293,21 @@ class Sequential(nn.Module):
         self.eval()
         n = x.shape[0]
         names = self.metrics_names
-        sums = [0.0] * len(names)
+        loss_sum = 0.0
+        metrics = None
         with _NoGrad():
             for i in range(0, n, batch_size):
                 xb, yb = _tensor(x[i:i + batch_size]), _tensor(y[i:i + batch_size])
                 out = self(xb)
-                k = xb.shape[0]
-                sums[0] += self.loss(yb, out).item() * k
-                for j, (_, fn) in enumerate(self._metrics_for(y.shape, out.shape)):
-                    sums[j + 1] += fn(yb, out).item() * k
+                loss_sum += self.loss(yb, out).item() * xb.shape[0]
+                if metrics is None:
+                    metrics = self._metrics_for(y.shape, out.shape)
+                    for m in metrics:
+                        m.reset_state()
+                for m in metrics:
+                    m.update_state(yb, out)
         self.train()
-        return {name: s / n for name, s in zip(names, sums)}
+        return dict(zip(names, [loss_sum / n] + [m.result() for m in metrics or []]))
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
@@ -334,7 +353,7 @@ class Sequential(nn.Module):
             cbs.on_epoch_begin(epoch)
             start = time.perf_counter()
             order = _randperm(n).numpy() if shuffle else None
-            sums = [0.0] * len(names)
+            loss_sum = 0.0
             seen = 0
             logs = {}
             for step in range(steps):
@@ -352,12 +371,16 @@ class Sequential(nn.Module):
                 opt.step()
                 k = xb_np.shape[0]
                 seen += k
-                sums[0] += loss.item() * k
+                loss_sum += loss.item() * k
+                metrics = self._metrics_for(y.shape, out.shape)
+                if step == 0:
+                    for m in metrics:
+                        m.reset_state()
                 with _NoGrad():
                     out_d = out.detach()
-                    for j, (_, fn) in enumerate(self._metrics_for(y.shape, out.shape)):
-                        sums[j + 1] += fn(yb, out_d).item() * k
-                logs = {name: s / seen for name, s in zip(names, sums)}
+                    for m in metrics:
+                        m.update_state(yb, out_d)
+                logs = dict(zip(names, [loss_sum / seen] + [m.result() for m in metrics]))
                 cbs.on_train_batch_end(step, logs)
                 if verbose == 1 and _interactive():
                     _progress(step + 1, steps, logs, start)

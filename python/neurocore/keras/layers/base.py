@@ -172,11 +172,19 @@ class Layer(nn.Module):
         raise NotImplementedError
 
     def count_params(self):
-        return sum(p.numel() for p in self.parameters())
+        """All weights, trainable or not (BatchNormalization's moving statistics count), as Keras counts."""
+        return sum(w.numel() for w in self.weights)
 
-    # Keras layout of weights (numpy); subclasses with non-matching layouts override.
+    # Keras order and layout of the weights: (tensor, to_keras, from_keras) per weight, the tensor being an nn
+    # parameter or buffer (a buffer is a non-trainable weight). Layers whose layout differs from nn's override.
     def _weight_pairs(self):
         return [(p, lambda a: a, lambda a: a) for p in self.parameters()]
+
+    @property
+    def losses(self):
+        """Regularization penalties of this layer's weights, as scalar tensors; the training loss adds them.
+        Layers append ``(regularizer, tensor)`` to ``self._regularized`` when they build."""
+        return [reg(w) for reg, w in self.__dict__.get("_regularized", [])]
 
     def get_weights(self):
         return [to_k(p.detach().numpy().copy()) for p, to_k, _ in self._weight_pairs()]
@@ -195,7 +203,16 @@ class Layer(nn.Module):
 
     @property
     def weights(self):
-        return list(self.parameters())
+        """Weight tensors in Keras order (trainable ones and non-trainable state such as moving means)."""
+        return [w for w, _, _ in self._weight_pairs()] if self.built else []
+
+    @property
+    def trainable_weights(self):
+        return [w for w in self.weights if self.trainable and w.requires_grad]
+
+    @property
+    def non_trainable_weights(self):
+        return [w for w in self.weights if not (self.trainable and w.requires_grad)]
 
     def extra_repr(self):
         return f"name={self.name!r}"
