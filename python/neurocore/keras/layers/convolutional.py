@@ -5,6 +5,9 @@ from .. import activations, initializers
 from .base import Layer, _check_image_input, _check_padding, _pad_hw, _same_pads, _tuple2
 
 
+__all__ = ["Conv2D"]
+
+
 class Conv2D(Layer):
     """2-D convolution on (N, H, W, C) data; wraps nn.Conv2d (permuting to NCHW around it).
 

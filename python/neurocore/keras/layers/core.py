@@ -5,6 +5,9 @@ from .. import activations, initializers
 from .base import Layer
 
 
+__all__ = ["Dense", "Activation", "Flatten", "Dropout"]
+
+
 class Dense(Layer):
     """y = activation(x @ kernel + bias) on the last axis; wraps nn.Linear (kernel stored transposed)."""
 

@@ -3,6 +3,9 @@ from ... import nn
 from .base import Layer, _check_image_input, _check_padding, _pad_hw, _same_pads, _tuple2
 
 
+__all__ = ["MaxPooling2D", "AveragePooling2D", "MaxPool2D", "AvgPool2D"]
+
+
 class _Pooling2D(Layer):
     _max = True
 

@@ -1,0 +1,3 @@
+"""Keras embedding layers (being written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Keras merging layers (being written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Keras normalization layers (being written)."""
+
+__all__ = []

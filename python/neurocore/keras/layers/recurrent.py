@@ -1,0 +1,3 @@
+"""Keras recurrent layers (being written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Keras reshaping layers (being written)."""
+
+__all__ = []
