@@ -15,8 +15,10 @@ callbacks. Image data is channels-last (N, H, W, C), as in Keras.
 >>> model.predict(np.zeros((5, 4))).shape
 (5, 3)
 """
-from . import callbacks, layers, losses, metrics, optimizers
+from . import activations, callbacks, initializers, layers, losses, metrics, optimizers, saving
 from .layers import Input
 from .models import Model, Sequential
+from .saving import load_model
 
-__all__ = ["Sequential", "Model", "Input", "layers", "callbacks", "optimizers", "losses", "metrics"]
+__all__ = ["Sequential", "Model", "Input", "load_model", "layers", "callbacks", "optimizers", "losses", "metrics",
+           "activations", "initializers", "saving"]
