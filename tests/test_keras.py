@@ -245,12 +245,13 @@ def test_fit_evaluate_predict_shapes_and_history():
     assert isinstance(p, np.ndarray) and p.shape == (120, 3) and p.dtype == np.float32
     # predict is deterministic (dropout off) and tensors are accepted
     np.testing.assert_allclose(model.predict(nc.tensor(x)), p, rtol=1e-6)
-    # validation_data and a one-line-per-epoch log when stdout is not a terminal
+    # validation_data and, when stdout is not a terminal, Keras 3's "Epoch i/n" header and one line per epoch
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         h2 = model.fit(nc.tensor(x), nc.tensor(y), epochs=2, validation_data=(x[:10], y[:10]), initial_epoch=0)
     lines = out.getvalue().strip().splitlines()
-    assert len(lines) == 2 and lines[0].startswith("Epoch 1/2") and "val_loss" in lines[1]
+    assert len(lines) == 4 and lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
+    assert lines[1].startswith("4/4 - ") and "val_loss" in lines[1] and "val_loss" in lines[3]
     assert len(h2.history["val_accuracy"]) == 2
     # initial_epoch counts toward epochs
     assert len(model.fit(x, y, epochs=3, initial_epoch=1, verbose=0).history["loss"]) == 2
@@ -373,7 +374,9 @@ def test_bad_input_raises_value_error():
     with pytest.raises(ValueError, match=r"expected shape=\(None, 4\), found shape=\(None, 5\)"):
         model.fit(np.zeros((8, 5), np.float32), np.zeros(8, int), verbose=0)
     with pytest.raises(ValueError, match=r"expected shape"):
-        model.predict(np.zeros((8, 4, 1), np.float32))
+        model.predict(np.zeros((8, 4, 2), np.float32))
+    # as in Keras, a trailing size-1 axis is squeezed to fit the input shape
+    assert model.predict(np.zeros((8, 4, 1), np.float32), verbose=0).shape == (8, 3)
     with pytest.raises(ValueError, match="x sizes: 8, y sizes: 7"):
         model.fit(np.zeros((8, 4), np.float32), np.zeros(7, int), verbose=0)
     with pytest.raises(ValueError, match="'sparse_crossentropy'"):

@@ -1,5 +1,6 @@
-"""Keras-style front end built on nc.nn and nc.optim: Sequential, Keras-named layers, compile/fit/evaluate/predict,
-callbacks. Image data is channels-last (N, H, W, C), as in Keras.
+"""Keras-style front end built on nc.nn and nc.optim: Sequential and functional models (``Input``,
+``Model(inputs, outputs)``), Keras-named layers, compile/fit/evaluate/predict, callbacks. Image data is
+channels-last (N, H, W, C), as in Keras.
 
 >>> import numpy as np
 >>> import neurocore as nc
@@ -12,13 +13,14 @@ callbacks. Image data is channels-last (N, H, W, C), as in Keras.
 >>> h = model.fit(np.zeros((10, 4)), np.zeros(10, dtype=int), epochs=2, verbose=0)
 >>> sorted(h.history)
 ['accuracy', 'loss']
->>> model.predict(np.zeros((5, 4))).shape
+>>> model.predict(np.zeros((5, 4)), verbose=0).shape
 (5, 3)
 """
-from . import activations, callbacks, initializers, layers, losses, metrics, optimizers, saving
+from . import activations, callbacks, initializers, layers, losses, metrics, optimizers, regularizers, saving
+from .keras_tensor import KerasTensor
 from .layers import Input
-from .models import Model, Sequential
+from .models import Functional, Model, Sequential
 from .saving import load_model
 
-__all__ = ["Sequential", "Model", "Input", "load_model", "layers", "callbacks", "optimizers", "losses", "metrics",
-           "activations", "initializers", "saving"]
+__all__ = ["Sequential", "Model", "Functional", "Input", "KerasTensor", "load_model", "layers", "callbacks",
+           "optimizers", "losses", "metrics", "activations", "initializers", "regularizers", "saving"]

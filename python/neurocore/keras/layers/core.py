@@ -1,7 +1,6 @@
 """Keras layers Dense, Activation, Flatten and Dropout, over nc.nn modules (channels-last data)."""
 from ... import nn
-from ...autograd import no_grad
-from .. import activations, initializers
+from .. import activations, initializers, regularizers
 from .base import Layer
 
 
@@ -12,16 +11,19 @@ class Dense(Layer):
     """y = activation(x @ kernel + bias) on the last axis; wraps nn.Linear (kernel stored transposed)."""
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
-        if int(units) <= 0:
-            raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: units={units}")
+        if isinstance(units, bool) or int(units) != units or int(units) <= 0:
+            raise ValueError(f"Received an invalid value for `units`, expected a positive integer. "
+                             f"Received: units={units}")
         self.units = int(units)
         self.activation = activations.get(activation)
         self._activation_name = activations.serialize(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
 
     def _check_input(self, input_shape):
         if len(input_shape) < 1:
@@ -30,11 +32,17 @@ class Dense(Layer):
 
     def _build(self, input_shape):
         self.module = nn.Linear(input_shape[-1], self.units, bias=self.use_bias)
-        with no_grad():
-            # Keras' fans for a (in, units) kernel equal nn's for (units, in): glorot is symmetric.
-            self.kernel_initializer(self.module.weight)
-            if self.use_bias:
-                self.bias_initializer(self.module.bias)
+        # Drawn in Keras layout (in, units), stored transposed as nn's (units, in).
+        initializers.initialize_(self.module.weight, self.kernel_initializer, (input_shape[-1], self.units),
+                                 lambda a: a.T)
+        self._regularized = []
+        if self.kernel_regularizer is not None:
+            self._regularized.append((regularizers.in_keras_layout(self.kernel_regularizer, lambda w: w.t()),
+                                      self.module.weight))
+        if self.use_bias:
+            initializers.initialize_(self.module.bias, self.bias_initializer)
+            if self.bias_regularizer is not None:
+                self._regularized.append((self.bias_regularizer, self.module.bias))
 
     def call(self, x):
         y = self.module(x)
