@@ -1,10 +1,19 @@
 """
 neurocore C++ core
 """
+# Generated with `PYTHONPATH=python pybind11-stubgen neurocore._core -o DIR` (pybind11-stubgen 3.0.0), then
+# fixed by hand; keep these fixes when regenerating (tests/test_typing.py checks that nothing is missing):
+# `bool`/`float` spelled builtins.bool/builtins.float (DType.bool and Tensor.bool/.float shadow them); the
+# Tensor methods _tensor.py writes in Python (max/min/var/std, __getitem__, tolist, ...) given their real
+# signatures, with overloads for max/min/size/stride; grad and grad_fn may be None; shape is tuple[int, ...];
+# the optimizer state lists, rnn_layer's result and the pooling functions' results spelled out.
 from __future__ import annotations
+import builtins
 import collections.abc
 import numpy
 import typing
+
+from neurocore._tensor import return_types  # the (values, indices) NamedTuple of max/min(dim)
 __all__: list[str] = ['DType', 'LossOp', 'Node', 'RnnMode', 'Tensor', 'UnaryOp', 'adadelta_step', 'adagrad_step', 'adam_step', 'adamax_step', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d', 'adaptive_max_pool2d', 'avg_pool1d', 'avg_pool2d', 'batch_norm', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'cat', 'conv2d', 'conv_out_size', 'cross_entropy', 'dtype', 'embedding', 'from_numpy', 'get_num_threads', 'group_norm', 'initial_seed', 'instance_norm', 'is_grad_enabled', 'layer_norm', 'linear', 'log_softmax', 'lp_pool1d', 'lp_pool2d', 'manual_seed', 'max_pool1d', 'max_pool2d', 'min_pool2d', 'nadam_step', 'nll_loss', 'pointwise_loss', 'randperm', 'rmsprop_step', 'rnn_layer', 'set_grad_enabled', 'set_num_threads', 'sgd_step', 'softmax', 'stack', 'unary', 'where']
 class DType:
     """
@@ -24,10 +33,10 @@ class DType:
     float64: typing.ClassVar[DType]
     int64: typing.ClassVar[DType]
     @typing.overload
-    def __eq__(self, other: DType) -> bool:
+    def __eq__(self, other: DType) -> builtins.bool:
         ...
     @typing.overload
-    def __eq__(self, other: typing.Any) -> bool:
+    def __eq__(self, other: typing.Any) -> builtins.bool:
         ...
     def __getstate__(self) -> int:
         ...
@@ -40,19 +49,19 @@ class DType:
     def __int__(self) -> int:
         ...
     @typing.overload
-    def __ne__(self, other: DType) -> bool:
+    def __ne__(self, other: DType) -> builtins.bool:
         ...
     @typing.overload
-    def __ne__(self, other: typing.Any) -> bool:
+    def __ne__(self, other: typing.Any) -> builtins.bool:
         ...
-    def __repr__(self):
+    def __repr__(self) -> str:
         ...
     def __setstate__(self, state: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
-    def __str__(self):
+    def __str__(self) -> str:
         ...
     @property
-    def is_floating_point(self) -> bool:
+    def is_floating_point(self) -> builtins.bool:
         ...
     @property
     def itemsize(self) -> int:
@@ -69,48 +78,41 @@ class Node:
     def name(self) -> str:
         ...
     @property
-    def next_functions(self) -> list:
+    def next_functions(self) -> list[tuple[Node | None, int]]:
         ...
 class Tensor:
     __array_priority__: typing.ClassVar[int] = 1000
     data: Tensor
-    requires_grad: bool
-    @staticmethod
-    def _var_core(*args, **kwargs):
-        """
-        var(self: Tensor, dim: object = None, correction: typing.SupportsFloat | typing.SupportsIndex = 1.0, keepdim: bool = False) -> Tensor
-        """
-    @staticmethod
-    def ndimension(*args, **kwargs):
-        """
-        dim(self: Tensor) -> int
-        """
-    @staticmethod
-    def nelement(*args, **kwargs):
-        """
-        numel(self: Tensor) -> int
-        """
+    requires_grad: builtins.bool
+    # The C++ var(dim, correction, keepdim), kept under this name by _tensor.py before it installs
+    # the PyTorch-style var/std written in Python.
+    def _var_core(self, dim: typing.Any = None, correction: typing.SupportsFloat | typing.SupportsIndex = 1.0, keepdim: builtins.bool = False) -> Tensor:
+        ...
+    def ndimension(self) -> int:
+        ...
+    def nelement(self) -> int:
+        ...
     def __abs__(self) -> Tensor:
         ...
     def __add__(self, arg0: typing.Any) -> Tensor:
         ...
     def __and__(self, arg0: typing.Any) -> Tensor:
         ...
-    def __array__(self, dtype = None, copy = None):
+    def __array__(self, dtype: typing.Any = None, copy: builtins.bool | None = None) -> numpy.ndarray[typing.Any, typing.Any]:
         ...
-    def __bool__(self) -> bool:
+    def __bool__(self) -> builtins.bool:
         ...
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, typing.Any]) -> Tensor:
         ...
-    def __eq__(self, arg0: typing.Any) -> Tensor:
+    def __eq__(self, arg0: typing.Any) -> Tensor:  # type: ignore[override]  # elementwise, like numpy and PyTorch
         ...
-    def __float__(self):
+    def __float__(self) -> builtins.float:
         ...
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         ...
     def __ge__(self, arg0: typing.Any) -> Tensor:
         ...
-    def __getitem__(self, index):
+    def __getitem__(self, index: typing.Any) -> Tensor:
         """
         Basic indexing (ints, slices with positive steps, None, ...) gives views; integer and
             boolean arrays give copies (with gradients flowing back to the selected elements).
@@ -123,17 +125,17 @@ class Tensor:
         ...
     def __imul__(self, arg0: typing.Any) -> Tensor:
         ...
-    def __index__(self):
+    def __index__(self) -> int:
         ...
     def __init__(self, arg0: Tensor) -> None:
         ...
-    def __int__(self):
+    def __int__(self) -> int:
         ...
     def __invert__(self) -> Tensor:
         ...
     def __isub__(self, arg0: typing.Any) -> Tensor:
         ...
-    def __iter__(self):
+    def __iter__(self) -> collections.abc.Iterator[Tensor]:
         ...
     def __itruediv__(self, arg0: typing.Any) -> Tensor:
         ...
@@ -147,7 +149,7 @@ class Tensor:
         ...
     def __mul__(self, arg0: typing.Any) -> Tensor:
         ...
-    def __ne__(self, arg0: typing.Any) -> Tensor:
+    def __ne__(self, arg0: typing.Any) -> Tensor:  # type: ignore[override]  # elementwise, like numpy and PyTorch
         ...
     def __neg__(self) -> Tensor:
         ...
@@ -159,9 +161,9 @@ class Tensor:
         ...
     def __rand__(self, arg0: typing.Any) -> Tensor:
         ...
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[collections.abc.Callable[[numpy.ndarray[typing.Any, typing.Any], builtins.bool], Tensor], tuple[numpy.ndarray[typing.Any, typing.Any], builtins.bool]]:
         ...
-    def __repr__(self):
+    def __repr__(self) -> str:
         ...
     def __rmatmul__(self, arg0: typing.Any) -> Tensor:
         ...
@@ -177,11 +179,11 @@ class Tensor:
         ...
     def __rxor__(self, arg0: typing.Any) -> Tensor:
         ...
-    def __setitem__(self, index, value):
+    def __setitem__(self, index: typing.Any, value: typing.Any) -> None:
         """
         Assignment into a view (basic indices) or by mask/integer arrays; never recorded by autograd.
         """
-    def __str__(self):
+    def __str__(self) -> str:
         ...
     def __sub__(self, arg0: typing.Any) -> Tensor:
         ...
@@ -191,9 +193,9 @@ class Tensor:
         ...
     def _masked_select(self, arg0: Tensor) -> Tensor:
         ...
-    def _max_dim(self, arg0: typing.SupportsInt | typing.SupportsIndex, arg1: bool, arg2: bool) -> tuple[Tensor, Tensor]:
+    def _max_dim(self, arg0: typing.SupportsInt | typing.SupportsIndex, arg1: builtins.bool, arg2: builtins.bool) -> tuple[Tensor, Tensor]:
         ...
-    def _numpy_view(self) -> numpy.ndarray:
+    def _numpy_view(self) -> numpy.ndarray[typing.Any, typing.Any]:
         ...
     def _select(self, arg0: typing.SupportsInt | typing.SupportsIndex, arg1: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         ...
@@ -209,19 +211,19 @@ class Tensor:
         ...
     def add_(self, other: typing.Any, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
         ...
-    def all(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    def all(self, dim: typing.Any = None, keepdim: builtins.bool = False) -> Tensor:
         ...
-    def amax(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    def amax(self, dim: typing.Any = None, keepdim: builtins.bool = False) -> Tensor:
         ...
-    def amin(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    def amin(self, dim: typing.Any = None, keepdim: builtins.bool = False) -> Tensor:
         ...
-    def any(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    def any(self, dim: typing.Any = None, keepdim: builtins.bool = False) -> Tensor:
         ...
-    def argmax(self, dim: typing.SupportsInt | typing.SupportsIndex | None = None, keepdim: bool = False) -> Tensor:
+    def argmax(self, dim: typing.SupportsInt | typing.SupportsIndex | None = None, keepdim: builtins.bool = False) -> Tensor:
         ...
-    def argmin(self, dim: typing.SupportsInt | typing.SupportsIndex | None = None, keepdim: bool = False) -> Tensor:
+    def argmin(self, dim: typing.SupportsInt | typing.SupportsIndex | None = None, keepdim: builtins.bool = False) -> Tensor:
         ...
-    def backward(self, gradient: Tensor | None = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Tensor | None = None, retain_graph: builtins.bool = False) -> None:
         ...
     def bool(self) -> Tensor:
         ...
@@ -259,9 +261,9 @@ class Tensor:
         ...
     def exp(self) -> Tensor:
         ...
-    def expand(self, *args) -> Tensor:
+    def expand(self, *args: typing.Any) -> Tensor:
         ...
-    def expand_as(self, other):
+    def expand_as(self, other: Tensor) -> Tensor:
         ...
     def expm1(self) -> Tensor:
         ...
@@ -277,9 +279,9 @@ class Tensor:
         ...
     def index_select(self, dim: typing.SupportsInt | typing.SupportsIndex, index: Tensor) -> Tensor:
         ...
-    def is_contiguous(self) -> bool:
+    def is_contiguous(self) -> builtins.bool:
         ...
-    def is_floating_point(self):
+    def is_floating_point(self) -> builtins.bool:
         ...
     def item(self) -> typing.Any:
         ...
@@ -303,19 +305,33 @@ class Tensor:
         ...
     def lt(self, other: typing.Any) -> Tensor:
         ...
-    def masked_fill(self, mask, value):
+    def masked_fill(self, mask: typing.Any, value: typing.Any) -> Tensor:
         ...
     def matmul(self, other: Tensor) -> Tensor:
         ...
-    def max(self, dim = None, keepdim = False):
+    @typing.overload
+    def max(self, dim: None = None, keepdim: builtins.bool = False) -> Tensor:
+        ...
+    @typing.overload
+    def max(self, dim: Tensor) -> Tensor:
+        ...
+    @typing.overload
+    def max(self, dim: int, keepdim: builtins.bool = False) -> return_types:
         """
         Largest value; with `dim`, a (values, indices) pair along that dim.
         """
     def maximum(self, other: typing.Any) -> Tensor:
         ...
-    def mean(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    def mean(self, dim: typing.Any = None, keepdim: builtins.bool = False) -> Tensor:
         ...
-    def min(self, dim = None, keepdim = False):
+    @typing.overload
+    def min(self, dim: None = None, keepdim: builtins.bool = False) -> Tensor:
+        ...
+    @typing.overload
+    def min(self, dim: Tensor) -> Tensor:
+        ...
+    @typing.overload
+    def min(self, dim: int, keepdim: builtins.bool = False) -> return_types:
         ...
     def minimum(self, other: typing.Any) -> Tensor:
         ...
@@ -333,23 +349,23 @@ class Tensor:
         ...
     def numel(self) -> int:
         ...
-    def numpy(self) -> numpy.ndarray:
+    def numpy(self) -> numpy.ndarray[typing.Any, typing.Any]:
         ...
-    def permute(self, *args) -> Tensor:
+    def permute(self, *args: typing.Any) -> Tensor:
         ...
     def pow(self, other: typing.Any) -> Tensor:
         ...
-    def prod(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    def prod(self, dim: typing.Any = None, keepdim: builtins.bool = False) -> Tensor:
         ...
     def reciprocal(self) -> Tensor:
         ...
     def relu(self) -> Tensor:
         ...
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         ...
-    def reshape(self, *args) -> Tensor:
+    def reshape(self, *args: typing.Any) -> Tensor:
         ...
-    def reshape_as(self, other):
+    def reshape_as(self, other: Tensor) -> Tensor:
         ...
     def retain_grad(self) -> None:
         ...
@@ -361,7 +377,11 @@ class Tensor:
         ...
     def sin(self) -> Tensor:
         ...
-    def size(self, dim: typing.Any = None) -> typing.Any:
+    @typing.overload
+    def size(self, dim: None = None) -> tuple[int, ...]:
+        ...
+    @typing.overload
+    def size(self, dim: typing.SupportsIndex) -> int:
         ...
     def softmax(self, dim: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         ...
@@ -371,15 +391,19 @@ class Tensor:
         ...
     def squeeze(self, dim: typing.Any = None) -> Tensor:
         ...
-    def std(self, dim = None, unbiased = True, keepdim = False, *, correction = None):
+    def std(self, dim: typing.Any = None, unbiased: builtins.bool = True, keepdim: builtins.bool = False, *, correction: typing.SupportsFloat | None = None) -> Tensor:
         ...
-    def stride(self, dim: typing.Any = None) -> typing.Any:
+    @typing.overload
+    def stride(self, dim: None = None) -> tuple[int, ...]:
+        ...
+    @typing.overload
+    def stride(self, dim: typing.SupportsIndex) -> int:
         ...
     def sub(self, other: typing.Any) -> Tensor:
         ...
     def sub_(self, other: typing.Any, alpha: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
         ...
-    def sum(self, dim: typing.Any = None, keepdim: bool = False) -> Tensor:
+    def sum(self, dim: typing.Any = None, keepdim: builtins.bool = False) -> Tensor:
         ...
     def t(self) -> Tensor:
         ...
@@ -387,23 +411,23 @@ class Tensor:
         ...
     def to(self, dtype: typing.Any) -> Tensor:
         ...
-    def tolist(self):
+    def tolist(self) -> typing.Any:
         ...
     def transpose(self, arg0: typing.SupportsInt | typing.SupportsIndex, arg1: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         ...
-    def type_as(self, other):
+    def type_as(self, other: Tensor) -> Tensor:
         ...
     def uniform_(self, a: typing.SupportsFloat | typing.SupportsIndex = 0.0, b: typing.SupportsFloat | typing.SupportsIndex = 1.0) -> Tensor:
         ...
     def unsqueeze(self, dim: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
         ...
-    def var(self, dim = None, unbiased = True, keepdim = False, *, correction = None):
+    def var(self, dim: typing.Any = None, unbiased: builtins.bool = True, keepdim: builtins.bool = False, *, correction: typing.SupportsFloat | None = None) -> Tensor:
         """
         Variance; unbiased (N - 1) by default like PyTorch; correction=0 gives the biased one.
         """
-    def view(self, *args) -> Tensor:
+    def view(self, *args: typing.Any) -> Tensor:
         ...
-    def view_as(self, other):
+    def view_as(self, other: Tensor) -> Tensor:
         ...
     def zero_(self) -> Tensor:
         ...
@@ -417,25 +441,25 @@ class Tensor:
     def dtype(self) -> DType:
         ...
     @property
-    def grad(self) -> Tensor:
+    def grad(self) -> Tensor | None:
         ...
     @grad.setter
     def grad(self, arg1: Tensor | None) -> None:
         ...
     @property
-    def grad_fn(self) -> Node:
+    def grad_fn(self) -> Node | None:
         ...
     @property
-    def is_leaf(self) -> bool:
+    def is_leaf(self) -> builtins.bool:
         ...
     @property
     def ndim(self) -> int:
         ...
     @property
-    def retains_grad(self) -> bool:
+    def retains_grad(self) -> builtins.bool:
         ...
     @property
-    def shape(self) -> tuple:
+    def shape(self) -> tuple[int, ...]:
         ...
 class UnaryOp:
     """
@@ -539,10 +563,10 @@ class UnaryOp:
     step: typing.ClassVar[UnaryOp]
     tanh: typing.ClassVar[UnaryOp]
     @typing.overload
-    def __eq__(self, other: UnaryOp) -> bool:
+    def __eq__(self, other: UnaryOp) -> builtins.bool:
         ...
     @typing.overload
-    def __eq__(self, other: typing.Any) -> bool:
+    def __eq__(self, other: typing.Any) -> builtins.bool:
         ...
     def __getstate__(self) -> int:
         ...
@@ -555,10 +579,10 @@ class UnaryOp:
     def __int__(self) -> int:
         ...
     @typing.overload
-    def __ne__(self, other: UnaryOp) -> bool:
+    def __ne__(self, other: UnaryOp) -> builtins.bool:
         ...
     @typing.overload
-    def __ne__(self, other: typing.Any) -> bool:
+    def __ne__(self, other: typing.Any) -> builtins.bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -596,10 +620,10 @@ class LossOp:
     mse: typing.ClassVar[LossOp]
     smooth_l1: typing.ClassVar[LossOp]
     @typing.overload
-    def __eq__(self, other: LossOp) -> bool:
+    def __eq__(self, other: LossOp) -> builtins.bool:
         ...
     @typing.overload
-    def __eq__(self, other: typing.Any) -> bool:
+    def __eq__(self, other: typing.Any) -> builtins.bool:
         ...
     def __getstate__(self) -> int:
         ...
@@ -612,10 +636,10 @@ class LossOp:
     def __int__(self) -> int:
         ...
     @typing.overload
-    def __ne__(self, other: LossOp) -> bool:
+    def __ne__(self, other: LossOp) -> builtins.bool:
         ...
     @typing.overload
-    def __ne__(self, other: typing.Any) -> bool:
+    def __ne__(self, other: typing.Any) -> builtins.bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -647,10 +671,10 @@ class RnnMode:
     rnn_relu: typing.ClassVar[RnnMode]
     rnn_tanh: typing.ClassVar[RnnMode]
     @typing.overload
-    def __eq__(self, other: RnnMode) -> bool:
+    def __eq__(self, other: RnnMode) -> builtins.bool:
         ...
     @typing.overload
-    def __eq__(self, other: typing.Any) -> bool:
+    def __eq__(self, other: typing.Any) -> builtins.bool:
         ...
     def __getstate__(self) -> int:
         ...
@@ -663,10 +687,10 @@ class RnnMode:
     def __int__(self) -> int:
         ...
     @typing.overload
-    def __ne__(self, other: RnnMode) -> bool:
+    def __ne__(self, other: RnnMode) -> builtins.bool:
         ...
     @typing.overload
-    def __ne__(self, other: typing.Any) -> bool:
+    def __ne__(self, other: typing.Any) -> builtins.bool:
         ...
     def __repr__(self) -> str:
         ...
@@ -684,11 +708,11 @@ def _arange(arg0: typing.SupportsFloat | typing.SupportsIndex, arg1: typing.Supp
     ...
 def _as_tensor(obj: typing.Any, like: Tensor | None = None) -> Tensor:
     ...
-def _backward(arg0: collections.abc.Sequence[Tensor], arg1: collections.abc.Sequence[Tensor], arg2: bool) -> None:
+def _backward(arg0: collections.abc.Sequence[Tensor], arg1: collections.abc.Sequence[Tensor], arg2: builtins.bool) -> None:
     ...
 def _bernoulli_(arg0: Tensor, arg1: typing.SupportsFloat | typing.SupportsIndex) -> Tensor:
     ...
-def _dropout(input: Tensor, p: typing.SupportsFloat | typing.SupportsIndex, training: bool, alpha: bool, mask_dims: typing.SupportsInt | typing.SupportsIndex, name: str) -> Tensor:
+def _dropout(input: Tensor, p: typing.SupportsFloat | typing.SupportsIndex, training: builtins.bool, alpha: builtins.bool, mask_dims: typing.SupportsInt | typing.SupportsIndex, name: str) -> Tensor:
     """
     Dropout with a keep mask over every element (mask_dims=-1) or over the first mask_dims dims; alpha selects alpha dropout. Returns input itself when not training or p == 0.
     """
@@ -712,19 +736,19 @@ def _randn(arg0: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIn
     ...
 def _uniform_(arg0: Tensor, arg1: typing.SupportsFloat | typing.SupportsIndex, arg2: typing.SupportsFloat | typing.SupportsIndex) -> Tensor:
     ...
-def adadelta_step(params: collections.abc.Sequence[Tensor], square_avg: list, acc_delta: list, steps: list, lr: typing.SupportsFloat | typing.SupportsIndex, rho: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, maximize: bool) -> None:
+def adadelta_step(params: collections.abc.Sequence[Tensor], square_avg: list[Tensor | None], acc_delta: list[Tensor | None], steps: list[int], lr: typing.SupportsFloat | typing.SupportsIndex, rho: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, maximize: builtins.bool) -> None:
     """
     One fused Adadelta update of every parameter of a group (torch.optim.Adadelta's rule).
     """
-def adagrad_step(params: collections.abc.Sequence[Tensor], sum: list, steps: list, lr: typing.SupportsFloat | typing.SupportsIndex, lr_decay: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, initial_accumulator_value: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, maximize: bool) -> None:
+def adagrad_step(params: collections.abc.Sequence[Tensor], sum: list[Tensor | None], steps: list[int], lr: typing.SupportsFloat | typing.SupportsIndex, lr_decay: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, initial_accumulator_value: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, maximize: builtins.bool) -> None:
     """
     One fused Adagrad update of every parameter of a group (torch.optim.Adagrad's rule).
     """
-def adam_step(params: collections.abc.Sequence[Tensor], exp_avg: list, exp_avg_sq: list, max_exp_avg_sq: list, steps: list, lr: typing.SupportsFloat | typing.SupportsIndex, beta1: typing.SupportsFloat | typing.SupportsIndex, beta2: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, amsgrad: bool, maximize: bool, decoupled_weight_decay: bool) -> None:
+def adam_step(params: collections.abc.Sequence[Tensor], exp_avg: list[Tensor | None], exp_avg_sq: list[Tensor | None], max_exp_avg_sq: list[Tensor | None], steps: list[int], lr: typing.SupportsFloat | typing.SupportsIndex, beta1: typing.SupportsFloat | typing.SupportsIndex, beta2: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, amsgrad: builtins.bool, maximize: builtins.bool, decoupled_weight_decay: builtins.bool) -> None:
     """
     One fused Adam (or, with decoupled_weight_decay, AdamW) update of every parameter of a group.
     """
-def adamax_step(params: collections.abc.Sequence[Tensor], exp_avg: list, exp_inf: list, steps: list, lr: typing.SupportsFloat | typing.SupportsIndex, beta1: typing.SupportsFloat | typing.SupportsIndex, beta2: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, maximize: bool) -> None:
+def adamax_step(params: collections.abc.Sequence[Tensor], exp_avg: list[Tensor | None], exp_inf: list[Tensor | None], steps: list[int], lr: typing.SupportsFloat | typing.SupportsIndex, beta1: typing.SupportsFloat | typing.SupportsIndex, beta2: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, maximize: builtins.bool) -> None:
     """
     One fused Adamax update of every parameter of a group (torch.optim.Adamax's rule).
     """
@@ -732,15 +756,15 @@ def adaptive_avg_pool1d(input: Tensor, output_size: typing.Any) -> Tensor:
     ...
 def adaptive_avg_pool2d(input: Tensor, output_size: typing.Any) -> Tensor:
     ...
-def adaptive_max_pool1d(input: Tensor, output_size: typing.Any, return_indices: bool = False) -> typing.Any:
+def adaptive_max_pool1d(input: Tensor, output_size: typing.Any, return_indices: builtins.bool = False) -> Tensor | tuple[Tensor, Tensor]:
     ...
-def adaptive_max_pool2d(input: Tensor, output_size: typing.Any, return_indices: bool = False) -> typing.Any:
+def adaptive_max_pool2d(input: Tensor, output_size: typing.Any, return_indices: builtins.bool = False) -> Tensor | tuple[Tensor, Tensor]:
     ...
-def avg_pool1d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+def avg_pool1d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, ceil_mode: builtins.bool = False, count_include_pad: builtins.bool = True) -> Tensor:
     ...
-def avg_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
+def avg_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, ceil_mode: builtins.bool = False, count_include_pad: builtins.bool = True, divisor_override: typing.SupportsInt | typing.SupportsIndex | None = None) -> Tensor:
     ...
-def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None, bias: Tensor | None = None, training: builtins.bool = False, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     ...
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = 'mean') -> Tensor:
     ...
@@ -760,7 +784,7 @@ def embedding(weight: Tensor, input: Tensor, padding_idx: typing.SupportsInt | t
     """
     weight[input]; ids outside [0, num_embeddings) raise IndexError; row padding_idx gets no gradient.
     """
-def from_numpy(ndarray: numpy.ndarray) -> Tensor:
+def from_numpy(ndarray: numpy.ndarray[typing.Any, typing.Any]) -> Tensor:
     ...
 def get_num_threads() -> int:
     ...
@@ -768,9 +792,9 @@ def group_norm(input: Tensor, num_groups: typing.SupportsInt | typing.SupportsIn
     ...
 def initial_seed() -> int:
     ...
-def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None, weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None, weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: builtins.bool = True, momentum: typing.SupportsFloat | typing.SupportsIndex = 0.1, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     ...
-def is_grad_enabled() -> bool:
+def is_grad_enabled() -> builtins.bool:
     ...
 def layer_norm(input: Tensor, normalized_shape: typing.Any, weight: Tensor | None = None, bias: Tensor | None = None, eps: typing.SupportsFloat | typing.SupportsIndex = 1e-05) -> Tensor:
     ...
@@ -778,19 +802,19 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     ...
 def log_softmax(input: Tensor, dim: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
     ...
-def lp_pool1d(input: Tensor, norm_type: typing.SupportsFloat | typing.SupportsIndex, kernel_size: typing.Any, stride: typing.Any = None, ceil_mode: bool = False) -> Tensor:
+def lp_pool1d(input: Tensor, norm_type: typing.SupportsFloat | typing.SupportsIndex, kernel_size: typing.Any, stride: typing.Any = None, ceil_mode: builtins.bool = False) -> Tensor:
     ...
-def lp_pool2d(input: Tensor, norm_type: typing.SupportsFloat | typing.SupportsIndex, kernel_size: typing.Any, stride: typing.Any = None, ceil_mode: bool = False) -> Tensor:
+def lp_pool2d(input: Tensor, norm_type: typing.SupportsFloat | typing.SupportsIndex, kernel_size: typing.Any, stride: typing.Any = None, ceil_mode: builtins.bool = False) -> Tensor:
     ...
 def manual_seed(seed: typing.SupportsInt | typing.SupportsIndex) -> None:
     ...
-def max_pool1d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, dilation: typing.Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> typing.Any:
+def max_pool1d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, dilation: typing.Any = 1, ceil_mode: builtins.bool = False, return_indices: builtins.bool = False) -> Tensor | tuple[Tensor, Tensor]:
     ...
-def max_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, dilation: typing.Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> typing.Any:
+def max_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, dilation: typing.Any = 1, ceil_mode: builtins.bool = False, return_indices: builtins.bool = False) -> Tensor | tuple[Tensor, Tensor]:
     ...
-def min_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, dilation: typing.Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> typing.Any:
+def min_pool2d(input: Tensor, kernel_size: typing.Any, stride: typing.Any = None, padding: typing.Any = 0, dilation: typing.Any = 1, ceil_mode: builtins.bool = False, return_indices: builtins.bool = False) -> Tensor | tuple[Tensor, Tensor]:
     ...
-def nadam_step(params: collections.abc.Sequence[Tensor], exp_avg: list, exp_avg_sq: list, steps: list, mu_products: list, lr: typing.SupportsFloat | typing.SupportsIndex, beta1: typing.SupportsFloat | typing.SupportsIndex, beta2: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, momentum_decay: typing.SupportsFloat | typing.SupportsIndex, decoupled_weight_decay: bool, maximize: bool) -> None:
+def nadam_step(params: collections.abc.Sequence[Tensor], exp_avg: list[Tensor | None], exp_avg_sq: list[Tensor | None], steps: list[int], mu_products: list[builtins.float], lr: typing.SupportsFloat | typing.SupportsIndex, beta1: typing.SupportsFloat | typing.SupportsIndex, beta2: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, momentum_decay: typing.SupportsFloat | typing.SupportsIndex, decoupled_weight_decay: builtins.bool, maximize: builtins.bool) -> None:
     """
     One fused NAdam update of every parameter of a group (torch.optim.NAdam's rule); mu_products holds each parameter's running product of mu_t.
     """
@@ -800,19 +824,19 @@ def pointwise_loss(arg0: LossOp, arg1: Tensor, arg2: Tensor, arg3: typing.Suppor
     ...
 def randperm(n: typing.SupportsInt | typing.SupportsIndex) -> Tensor:
     ...
-def rmsprop_step(params: collections.abc.Sequence[Tensor], square_avg: list, momentum_buffer: list, grad_avg: list, steps: list, lr: typing.SupportsFloat | typing.SupportsIndex, alpha: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, momentum: typing.SupportsFloat | typing.SupportsIndex, centered: bool, maximize: bool) -> None:
+def rmsprop_step(params: collections.abc.Sequence[Tensor], square_avg: list[Tensor | None], momentum_buffer: list[Tensor | None], grad_avg: list[Tensor | None], steps: list[int], lr: typing.SupportsFloat | typing.SupportsIndex, alpha: typing.SupportsFloat | typing.SupportsIndex, eps: typing.SupportsFloat | typing.SupportsIndex, weight_decay: typing.SupportsFloat | typing.SupportsIndex, momentum: typing.SupportsFloat | typing.SupportsIndex, centered: builtins.bool, maximize: builtins.bool) -> None:
     """
     One fused RMSprop update of every parameter of a group (torch.optim.RMSprop's rule).
     """
-def rnn_layer(mode: RnnMode, input: Tensor, h0: Tensor | None, c0: Tensor | None, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None, reverse: bool = False) -> tuple:
+def rnn_layer(mode: RnnMode, input: Tensor, h0: Tensor | None, c0: Tensor | None, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None, reverse: builtins.bool = False) -> tuple[Tensor, Tensor] | tuple[Tensor, Tensor, Tensor]:
     """
     One recurrent layer in one direction over input (T, B, F); h0/c0 (B, H) or None (zeros). Returns (output (T, B, H), h_n) or, for LSTM, (output, h_n, c_n).
     """
-def set_grad_enabled(mode: bool) -> None:
+def set_grad_enabled(mode: builtins.bool) -> None:
     ...
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     ...
-def sgd_step(arg0: collections.abc.Sequence[Tensor], arg1: list, arg2: typing.SupportsFloat | typing.SupportsIndex, arg3: typing.SupportsFloat | typing.SupportsIndex, arg4: typing.SupportsFloat | typing.SupportsIndex, arg5: typing.SupportsFloat | typing.SupportsIndex, arg6: bool, arg7: bool) -> None:
+def sgd_step(arg0: collections.abc.Sequence[Tensor], arg1: list[Tensor | None], arg2: typing.SupportsFloat | typing.SupportsIndex, arg3: typing.SupportsFloat | typing.SupportsIndex, arg4: typing.SupportsFloat | typing.SupportsIndex, arg5: typing.SupportsFloat | typing.SupportsIndex, arg6: builtins.bool, arg7: builtins.bool) -> None:
     """
     One fused SGD update of every parameter; bufs (a list, one per parameter, None until the first step) holds the momentum buffers and is updated in place.
     """

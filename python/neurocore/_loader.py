@@ -3,6 +3,8 @@
 The extension's RPATH points at the usual site-packages layout; preloading the library by its
 full path covers every other layout (user site, editable installs, unusual prefixes).
 """
+from __future__ import annotations
+
 import ctypes
 import os
 import sys
@@ -11,7 +13,7 @@ import sys
 _AVX512 = ("avx512f", "avx512bw", "avx512dq", "avx512vl")
 
 
-def _cpu_flags():
+def _cpu_flags() -> set[str]:
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -22,7 +24,7 @@ def _cpu_flags():
     return set()
 
 
-def _coretype_override():
+def _coretype_override() -> str | None:
     """OpenBLAS picks its kernels from the CPU model; models newer than the library (AMD Zen 5
     with OpenBLAS 0.3.34, say) fall back to AVX2 'Haswell' kernels even when the CPU has AVX-512.
     Measured here: sgemm 64x576x3136 ran 68 GFLOP/s with Haswell and 185 with SkylakeX on one

@@ -3,7 +3,7 @@ run. Used by cibuildwheel's test command; `python -m neurocore._smoke` prints "o
 import neurocore as nc
 
 
-def main():
+def main() -> None:
     nc.manual_seed(0)
     x = nc.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = nc.tensor([[0.0], [1.0], [1.0], [0.0]])

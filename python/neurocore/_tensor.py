@@ -1,8 +1,11 @@
 """Tensor creation and the parts of the Tensor API that are plain orchestration (printing,
 indexing, list conversion). All arithmetic goes to the C++ core."""
+from __future__ import annotations
+
 import builtins
-import collections
 import numbers
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple, Union, cast
 
 import numpy as np
 
@@ -17,18 +20,23 @@ long = int64
 double = float64
 
 _DEFAULT_FLOAT = float32
-_NP_OF = {float32: np.float32, float64: np.float64, int64: np.int64, bool_: np.bool_}
+# What nc.tensor(..., dtype=...) accepts: a DType, a name ("float32"), a numpy dtype or scalar type.
+DTypeLike = Union[_core.DType, str, type, "np.dtype[Any]"]
+ShapeArg = Union[int, Sequence[int]]  # one entry of *size: an int, or the whole shape as a tuple/list
+
+_NP_OF: dict[_core.DType, type[np.generic]] = {
+    float32: np.float32, float64: np.float64, int64: np.int64, bool_: np.bool_}
 
 
-def _dtype(d):
+def _dtype(d: DTypeLike | None) -> _core.DType | None:
     return None if d is None else _core._parse_dtype(d)
 
 
-def is_tensor(obj):
+def is_tensor(obj: object) -> bool:
     return isinstance(obj, Tensor)
 
 
-def _to_numpy_for_tensor(data, dtype):
+def _to_numpy_for_tensor(data: Any, dtype: _core.DType | None) -> np.ndarray[Any, Any]:
     """numpy array (owned, C-contiguous) with the dtype a new tensor from `data` should have."""
     if isinstance(data, Tensor):
         arr = data.detach()._numpy_view()
@@ -36,6 +44,7 @@ def _to_numpy_for_tensor(data, dtype):
     else:
         arr = np.asarray(data)
         src_dtype = None
+    target: type[np.generic]
     if dtype is not None:
         target = _NP_OF[dtype]
     elif src_dtype is not None:
@@ -58,7 +67,7 @@ def _to_numpy_for_tensor(data, dtype):
     return np.array(arr, dtype=target, order="C", copy=True)
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data: Any, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (a number, nested list, numpy array or tensor).
 
     >>> import neurocore as nc
@@ -77,14 +86,14 @@ def tensor(data, dtype=None, requires_grad=False):
     return t
 
 
-def as_tensor(data, dtype=None):
+def as_tensor(data: Any, dtype: DTypeLike | None = None) -> Tensor:
     """`data` itself when it already is a tensor of that dtype, else a new tensor."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype == _dtype(dtype)):
         return data
     return tensor(data, dtype=dtype)
 
 
-def _shape(size):
+def _shape(size: Sequence[Any]) -> list[int]:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     out = []
@@ -95,94 +104,102 @@ def _shape(size):
     return out
 
 
-def _finish(t, requires_grad):
+def _finish(t: Tensor, requires_grad: bool) -> Tensor:
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
-def zeros(*size, dtype=None, requires_grad=False):
+def zeros(*size: ShapeArg, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     return _finish(_core._full(_shape(size), 0.0, _dtype(dtype) or _DEFAULT_FLOAT), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False):
+def ones(*size: ShapeArg, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     return _finish(_core._full(_shape(size), 1.0, _dtype(dtype) or _DEFAULT_FLOAT), requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size: ShapeArg, fill_value: float, dtype: DTypeLike | None = None,
+         requires_grad: bool = False) -> Tensor:
     if dtype is None:
         dtype = bool_ if isinstance(fill_value, bool) else (
             int64 if isinstance(fill_value, numbers.Integral) else _DEFAULT_FLOAT)
-    return _finish(_core._full(_shape((size,)), float(fill_value), _dtype(dtype)), requires_grad)
+    return _finish(_core._full(_shape((size,)), float(fill_value), _core._parse_dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False):
+def empty(*size: ShapeArg, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     return _finish(_core._empty(_shape(size), _dtype(dtype) or _DEFAULT_FLOAT), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start: float, end: float | None = None, step: float = 1, dtype: DTypeLike | None = None,
+           requires_grad: bool = False) -> Tensor:
     """Values from start (inclusive) to end (exclusive) by step; int64 when all are integers."""
     if end is None:
         start, end = 0, start
     if dtype is None:
         ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = int64 if ints else _DEFAULT_FLOAT
-    return _finish(_core._arange(float(start), float(end), float(step), _dtype(dtype)), requires_grad)
+    return _finish(_core._arange(float(start), float(end), float(step), _core._parse_dtype(dtype)), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
+def linspace(start: float, end: float, steps: int, dtype: DTypeLike | None = None,
+             requires_grad: bool = False) -> Tensor:
     return _finish(_core._linspace(float(start), float(end), int(steps), _dtype(dtype) or _DEFAULT_FLOAT),
                    requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
+def eye(n: int, m: int | None = None, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     return _finish(_core._eye(int(n), int(n if m is None else m), _dtype(dtype) or _DEFAULT_FLOAT), requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad=False):
+def rand(*size: ShapeArg, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) draws from the global generator (see nc.manual_seed)."""
     return _finish(_core._rand(_shape(size), _dtype(dtype) or _DEFAULT_FLOAT), requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad=False):
+def randn(*size: ShapeArg, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     """Standard normal draws from the global generator (see nc.manual_seed)."""
     return _finish(_core._randn(_shape(size), _dtype(dtype) or _DEFAULT_FLOAT), requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None):
+def randint(low: int, high: int | tuple[int, ...] | list[int] | None = None, size: Sequence[int] | None = None,
+            dtype: DTypeLike | None = None) -> Tensor:
     """Integers in [low, high). ``randint(high, size)`` or ``randint(low, high, size)``."""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint: expected randint(low, high, size) or randint(high, size) with size a tuple")
-        low, high, size = 0, low, high
+        size = high
+        high = low
+        low = 0
+    if high is None or isinstance(high, (tuple, list)):
+        raise TypeError(f"randint: high must be an integer when size is given, got {high!r}")
     return _core._randint(int(low), int(high), _shape((size,)), _dtype(dtype) or int64)
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
+def zeros_like(t: Tensor, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
+def ones_like(t: Tensor, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
+def full_like(t: Tensor, fill_value: float, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
-def empty_like(t, dtype=None, requires_grad=False):
+def empty_like(t: Tensor, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     return empty(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
-def rand_like(t, dtype=None, requires_grad=False):
+def rand_like(t: Tensor, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
-def randn_like(t, dtype=None, requires_grad=False):
+def randn_like(t: Tensor, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
     return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
-def randint_like(t, low, high=None, dtype=None):
+def randint_like(t: Tensor, low: int, high: int | None = None, dtype: DTypeLike | None = None) -> Tensor:
     if high is None:
         low, high = 0, low
     return randint(low, high, t.shape, dtype=dtype or t.dtype)
@@ -190,9 +207,9 @@ def randint_like(t, low, high=None, dtype=None):
 
 # ---------------------------------------------------------------- Tensor methods written in Python
 
-def _repr(self):
+def _repr(self: Tensor) -> str:
     arr = self.detach().contiguous()._numpy_view()
-    suffix = []
+    suffix: list[str] = []
     if self.dtype not in (float32, int64, bool_) or self.numel() == 0:
         suffix.append(f"dtype={self.dtype!r}")
     if self.grad_fn is not None:
@@ -213,25 +230,33 @@ def _repr(self):
     return f"tensor({body}{extra})"
 
 
-def _tolist(self):
+def _tolist(self: Tensor) -> Any:
     return self.detach().contiguous()._numpy_view().tolist()
 
 
-def _array(self, dtype=None, copy=None):
+def _array(self: Tensor, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
     if self.requires_grad:
         raise RuntimeError("can't convert a tensor that requires grad to numpy; use tensor.detach().numpy()")
     arr = self.contiguous()._numpy_view()
     if dtype is not None and np.dtype(dtype) != arr.dtype:
-        return arr.astype(dtype)
+        converted: np.ndarray[Any, Any] = arr.astype(dtype)
+        return converted
     if copy:
-        return arr.copy()
+        copied: np.ndarray[Any, Any] = arr.copy()
+        return copied
     return arr
 
 
-_ReturnMinMax = collections.namedtuple("return_types", ["values", "indices"])
+class return_types(NamedTuple):  # noqa: N801 - the name PyTorch prints for max/min(dim) results
+    """(values, indices) of ``t.max(dim)`` / ``t.min(dim)``."""
+    values: Tensor
+    indices: Tensor
 
 
-def _max(self, dim=None, keepdim=False):
+_ReturnMinMax = return_types
+
+
+def _max(self: Tensor, dim: Tensor | int | None = None, keepdim: bool = False) -> Tensor | return_types:
     """Largest value; with `dim`, a (values, indices) pair along that dim."""
     if dim is None:
         return self.amax()
@@ -240,7 +265,7 @@ def _max(self, dim=None, keepdim=False):
     return _ReturnMinMax(*self._max_dim(int(dim), bool(keepdim), True))
 
 
-def _min(self, dim=None, keepdim=False):
+def _min(self: Tensor, dim: Tensor | int | None = None, keepdim: bool = False) -> Tensor | return_types:
     if dim is None:
         return self.amin()
     if isinstance(dim, Tensor):
@@ -248,27 +273,29 @@ def _min(self, dim=None, keepdim=False):
     return _ReturnMinMax(*self._max_dim(int(dim), bool(keepdim), False))
 
 
-def _var_args(unbiased, correction):
+def _var_args(unbiased: bool, correction: float | None) -> float:
     if correction is not None:
         return float(correction)
     return 1.0 if unbiased else 0.0
 
 
-def _var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+def _var(self: Tensor, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+         correction: float | None = None) -> Tensor:
     """Variance; unbiased (N - 1) by default like PyTorch; correction=0 gives the biased one."""
     return Tensor._var_core(self, dim, _var_args(unbiased, correction), keepdim)
 
 
-def _std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+def _std(self: Tensor, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+         correction: float | None = None) -> Tensor:
     return Tensor._var_core(self, dim, _var_args(unbiased, correction), keepdim).sqrt()
 
 
-def _is_index_array(obj):
+def _is_index_array(obj: object) -> bool:
     return isinstance(obj, (Tensor, np.ndarray, list)) or (
         isinstance(obj, tuple) is False and hasattr(obj, "__array__") and not isinstance(obj, (int, float)))
 
 
-def _index_tensor(obj):
+def _index_tensor(obj: Any) -> Tensor:
     if isinstance(obj, Tensor):
         t = obj
     else:
@@ -284,7 +311,7 @@ def _index_tensor(obj):
     return t
 
 
-def _getitem(self, index):
+def _getitem(self: Tensor, index: Any) -> Tensor:
     """Basic indexing (ints, slices with positive steps, None, ...) gives views; integer and
     boolean arrays give copies (with gradients flowing back to the selected elements)."""
     if not isinstance(index, tuple):
@@ -303,7 +330,7 @@ def _getitem(self, index):
     out = self
     dim = 0
     src = 0  # the dim of self the next index applies to (error messages name it)
-    advanced = []  # (dim in `out`, index tensor, dim in self)
+    advanced: list[tuple[int, Tensor, int]] = []  # (dim in `out`, index tensor, dim in self)
     seen_ellipsis = False
     for it in index:
         if it is None:
@@ -350,7 +377,7 @@ def _getitem(self, index):
     return _advanced(out, advanced)
 
 
-def _advanced(out, advanced):
+def _advanced(out: Tensor, advanced: list[tuple[int, Tensor, int]]) -> Tensor:
     # A single boolean mask: select along the dims it covers.
     if len(advanced) == 1 and advanced[0][1].dtype == bool_:
         d, mask, _ = advanced[0]
@@ -360,7 +387,9 @@ def _advanced(out, advanced):
             return res
         return res.permute(*(list(range(1, d + 1)) + [0] + list(range(d + 1, res.ndim))))
     # Integer arrays (bool masks become their nonzero coordinates), broadcast together.
-    dims, idxs, srcs = [], [], []
+    dims: list[int] = []
+    idxs: list[Tensor] = []
+    srcs: list[int] = []
     for d, t, s in advanced:
         if t.dtype == bool_:
             nz = t.nonzero()
@@ -379,7 +408,7 @@ def _advanced(out, advanced):
         dims + [i for i in range(out.ndim) if i not in dims])
     moved = out.permute(*order)
     sizes = [out.shape[d] for d in dims]
-    linear = None
+    linear: Tensor | None = None
     for t, size, s in zip(idxs, sizes, srcs):
         t = t.expand(*shape)
         if t.numel() and (t.amin().item() < -size or t.amax().item() >= size):
@@ -387,6 +416,7 @@ def _advanced(out, advanced):
             raise IndexError(f"index {bad} is out of bounds for dimension {s} with size {size}")
         t = where(t < 0, t + size, t)
         linear = t if linear is None else linear * size + t
+    assert linear is not None  # `advanced` is never empty here
     n_adv = len(dims)
     flat_shape = list(moved.shape[:front]) + [-1] + list(moved.shape[front + n_adv:])
     flat = moved.reshape(*flat_shape)
@@ -395,7 +425,7 @@ def _advanced(out, advanced):
     return picked.reshape(*final)
 
 
-def _setitem(self, index, value):
+def _setitem(self: Tensor, index: Any, value: Any) -> None:
     """Assignment into a view (basic indices) or by mask/integer arrays; never recorded by autograd."""
     if self.requires_grad and _core.is_grad_enabled():
         raise RuntimeError("in-place assignment into a tensor that requires grad; wrap it in nc.no_grad()")
@@ -417,43 +447,44 @@ def _setitem(self, index, value):
     # Integer arrays: write element by element through a flat view (orchestration, small sizes).
     flat_idx = _getitem(arange(self.numel()).reshape(*self.shape), index)
     vals = as_tensor(value, dtype=self.dtype).expand(*flat_idx.shape) if not isinstance(value, numbers.Number) \
-        else full(flat_idx.shape, value, dtype=self.dtype)
+        else full(flat_idx.shape, cast(float, value), dtype=self.dtype)  # full() applies float()
     arr = self._numpy_view().reshape(-1) if self.is_contiguous() else None
     if arr is None:
         raise NotImplementedError("integer-array assignment needs a contiguous tensor")
     arr[flat_idx.numpy().reshape(-1)] = vals.contiguous().numpy().reshape(-1)
 
 
-def _iter(self):
+def _iter(self: Tensor) -> Iterator[Tensor]:
     if self.ndim == 0:
         raise TypeError("iteration over a 0-d tensor")
     for i in range(self.shape[0]):
         yield self._select(0, i)
 
 
-def _float(self):
+def _float(self: Tensor) -> float:
     return builtins.float(self.item())
 
 
-def _int(self):
+def _int(self: Tensor) -> int:
     return builtins.int(self.item())
 
 
-def _index(self):
+def _index(self: Tensor) -> int:
     if self.dtype not in (int64, bool_) or self.numel() != 1:
         raise TypeError("only integer tensors of a single element can be converted to an index")
     return builtins.int(self.item())
 
 
-def _format(self, spec):
+def _format(self: Tensor, spec: str) -> str:
     if self.numel() == 1 and self.ndim == 0:
         return format(self.item(), spec)
     return format(repr(self), spec)
 
 
-def _deepcopy(self, memo):
+def _deepcopy(self: Tensor, memo: dict[int, Any]) -> Tensor:
     if id(self) in memo:
-        return memo[id(self)]
+        done: Tensor = memo[id(self)]
+        return done
     new = self.detach().clone()
     if self.requires_grad:
         new.requires_grad_(True)
@@ -461,46 +492,60 @@ def _deepcopy(self, memo):
     return new
 
 
-def _reduce(self):
+def _reduce(self: Tensor) -> tuple[Callable[[np.ndarray[Any, Any], bool], Tensor], tuple[np.ndarray[Any, Any], bool]]:
     # Pickling (multiprocessing, copy): rebuilt from a numpy copy. neurocore's own file formats
     # never use pickle (see serialization.py).
     return (_rebuild, (self.detach().contiguous().numpy().copy(), self.requires_grad))
 
 
-def _rebuild(arr, requires_grad):
+def _rebuild(arr: np.ndarray[Any, Any], requires_grad: bool) -> Tensor:
     return tensor(arr, dtype=_core._parse_dtype(arr.dtype.name), requires_grad=requires_grad)
 
 
-_core.DType.__repr__ = lambda self: f"neurocore.{self.name}"
-_core.DType.__str__ = lambda self: f"neurocore.{self.name}"
-Tensor.__deepcopy__ = _deepcopy
-Tensor.__reduce__ = _reduce
-Tensor._var_core = Tensor.var
-Tensor.__repr__ = _repr
-Tensor.__str__ = _repr
-Tensor.__format__ = _format
-Tensor.tolist = _tolist
-Tensor.__array__ = _array
-Tensor.__array_priority__ = 1000  # numpy defers `array op tensor` to our reflected operators
-Tensor.max = _max
-Tensor.min = _min
-Tensor.var = _var
-Tensor.std = _std
-Tensor.__getitem__ = _getitem
-Tensor.__setitem__ = _setitem
-Tensor.__iter__ = _iter
-Tensor.__float__ = _float
-Tensor.__int__ = _int
-Tensor.__index__ = _index
-Tensor.type_as = lambda self, other: self.to(other.dtype)
-Tensor.expand_as = lambda self, other: self.expand(*other.shape)
-Tensor.view_as = lambda self, other: self.view(*other.shape)
-Tensor.reshape_as = lambda self, other: self.reshape(*other.shape)
-Tensor.is_floating_point = lambda self: self.dtype.is_floating_point
-Tensor.masked_fill = lambda self, mask, value: where(mask, value, self)
-Tensor.ndimension = Tensor.dim
-Tensor.nelement = Tensor.numel
+def _dtype_repr(self: _core.DType) -> str:
+    return f"neurocore.{self.name}"
 
 
-def where(condition, input, other):  # noqa: A002 - PyTorch's argument names
+def _type_as(self: Tensor, other: Tensor) -> Tensor:
+    return self.to(other.dtype)
+
+
+def _expand_as(self: Tensor, other: Tensor) -> Tensor:
+    return self.expand(*other.shape)
+
+
+def _view_as(self: Tensor, other: Tensor) -> Tensor:
+    return self.view(*other.shape)
+
+
+def _reshape_as(self: Tensor, other: Tensor) -> Tensor:
+    return self.reshape(*other.shape)
+
+
+def _is_floating_point(self: Tensor) -> bool:
+    return self.dtype.is_floating_point
+
+
+def _masked_fill(self: Tensor, mask: Any, value: Any) -> Tensor:
+    return where(mask, value, self)
+
+
+# Installed with setattr: _core.pyi already declares these methods with their final signatures, and
+# mypy rejects assigning to a declared method. The dict is built first, so _var_core is the C++ var.
+_PY_METHODS: dict[str, object] = {
+    "__deepcopy__": _deepcopy, "__reduce__": _reduce, "_var_core": Tensor.var, "__repr__": _repr,
+    "__str__": _repr, "__format__": _format, "tolist": _tolist, "__array__": _array,
+    "__array_priority__": 1000,  # numpy defers `array op tensor` to our reflected operators
+    "max": _max, "min": _min, "var": _var, "std": _std, "__getitem__": _getitem, "__setitem__": _setitem,
+    "__iter__": _iter, "__float__": _float, "__int__": _int, "__index__": _index, "type_as": _type_as,
+    "expand_as": _expand_as, "view_as": _view_as, "reshape_as": _reshape_as,
+    "is_floating_point": _is_floating_point, "masked_fill": _masked_fill, "ndimension": Tensor.dim,
+    "nelement": Tensor.numel,
+}
+setattr(_core.DType, "__repr__", _dtype_repr)
+setattr(_core.DType, "__str__", _dtype_repr)
+for _name, _method in _PY_METHODS.items():
+    setattr(Tensor, _name, _method)
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's argument names
     return _core.where(condition, input, other)

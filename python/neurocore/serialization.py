@@ -7,11 +7,15 @@ Zip members are read whole, which checks their CRC-32, so flipped bytes in the d
 Files are written to a temporary name in the same folder, flushed to disk and renamed over the target,
 so a crash or kill mid-save leaves the previous file intact.
 """
+from __future__ import annotations
+
 import io
 import os
 import struct
 import tempfile
 import zipfile
+from collections.abc import Callable
+from typing import IO, Any, BinaryIO, Union
 
 import numpy as np
 
@@ -19,18 +23,20 @@ from ._core import Tensor
 
 __all__ = ["save", "load", "atomic_write"]
 
+PathLike = Union[str, "os.PathLike[str]"]
+
 # Errors from the environment pass through unchanged; anything else raised while parsing a file means the
 # file is damaged or not ours, and becomes a ValueError.
 _ENVIRONMENT_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
 
 
-def _default_mode():
+def _default_mode() -> int:
     umask = os.umask(0)  # the only portable way to read the umask is to set it
     os.umask(umask)
     return 0o666 & ~umask
 
 
-def atomic_write(path, write):
+def atomic_write(path: PathLike, write: Callable[[BinaryIO], object]) -> None:
     """Call write(file_object) on a temporary file next to `path`, fsync it, then rename it onto `path`.
 
     The new file gets the old file's permissions (or the usual ones for a new file: 0o666 minus the umask,
@@ -57,7 +63,7 @@ def atomic_write(path, write):
     _fsync_folder(folder)
 
 
-def _fsync_folder(folder):
+def _fsync_folder(folder: str) -> None:
     # Make the rename itself durable; not every platform lets a folder be opened.
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -71,7 +77,7 @@ def _fsync_folder(folder):
         os.close(fd)
 
 
-def npy_bytes(array):
+def npy_bytes(array: Any) -> bytes:
     """The .npy encoding of a numeric array (no pickle)."""
     array = np.asarray(array)
     if array.dtype.hasobject:
@@ -81,7 +87,7 @@ def npy_bytes(array):
     return buf.getvalue()
 
 
-def parse_npy(data, what):
+def parse_npy(data: bytes, what: str) -> np.ndarray[Any, Any]:
     """Decode .npy bytes into a new array; ValueError naming `what` if the header or size is wrong."""
     bio = io.BytesIO(data)
     version = np.lib.format.read_magic(bio)
@@ -101,12 +107,15 @@ def parse_npy(data, what):
         raise ValueError(f"{what}: header says shape {shape} of {dtype} ({count * dtype.itemsize} bytes), "
                          f"the file holds {len(data) - offset} bytes")
     flat = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+    out: np.ndarray[Any, Any]
     if fortran_order:
-        return np.array(flat.reshape(shape[::-1]).T, order="F")
-    return flat.reshape(shape).copy()
+        out = np.array(flat.reshape(shape[::-1]).T, order="F")
+    else:
+        out = flat.reshape(shape).copy()
+    return out
 
 
-def _declared_entry_count(f):
+def _declared_entry_count(f: IO[bytes]) -> int:
     """The member count the end-of-central-directory record declares (zip64 aware). zipfile stops reading the
     central directory when its byte size is used up, so a damaged length field can hide members; comparing
     with this count catches that."""
@@ -118,7 +127,7 @@ def _declared_entry_count(f):
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or tail_len - at < 22:
         raise zipfile.BadZipFile("no end of central directory record")
-    count = struct.unpack("<H", tail[at + 10:at + 12])[0]
+    count: int = struct.unpack("<H", tail[at + 10:at + 12])[0]
     if count == 0xFFFF and at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":
         f.seek(struct.unpack("<Q", tail[at - 12:at - 4])[0])
         record = f.read(56)
@@ -127,7 +136,7 @@ def _declared_entry_count(f):
     return count
 
 
-def read_zip(path, what="file"):
+def read_zip(path: PathLike, what: str = "file") -> dict[str, bytes]:
     """All members of a zip file as {name: bytes}, each CRC-checked. ValueError if `path` is not a sound
     zip file (including a member count that differs from the one declared, or duplicate names);
     FileNotFoundError and other environment errors pass through."""
@@ -151,25 +160,26 @@ def read_zip(path, what="file"):
                          f"({type(exc).__name__}: {exc})") from exc
 
 
-def save(obj, path):
+def save(obj: dict[str, Any], path: PathLike) -> None:
     """Save a mapping of names to tensors/arrays (a state dict) to `path` (numpy .npz, readable by np.load)."""
     if not isinstance(obj, dict):
         raise TypeError(f"nc.save expects a dict of name -> tensor (a state_dict), got {type(obj).__name__}")
-    arrays = {}
+    arrays: dict[str, np.ndarray[Any, Any]] = {}
     for k, v in obj.items():
         if not isinstance(k, str):
             raise TypeError(f"nc.save: keys must be strings, got {k!r}")
         arrays[k] = v.detach().contiguous().numpy() if isinstance(v, Tensor) else np.asarray(v)
         if arrays[k].dtype == object:
             raise TypeError(f"nc.save: value for {k!r} is not numeric array data")
-    atomic_write(path, lambda f: np.savez(f, **arrays))
+    # numpy's stub lists allow_pickle among savez's keywords, so mypy reads **arrays as possibly that flag.
+    atomic_write(path, lambda f: np.savez(f, **arrays))  # type: ignore[arg-type]
 
 
-def load(path):
+def load(path: PathLike) -> dict[str, Tensor]:
     """Load a dict of name -> tensor saved by nc.save. A damaged or foreign file raises ValueError."""
     from ._tensor import tensor
     members = read_zip(path, "neurocore/npz file")
-    out = {}
+    out: dict[str, Tensor] = {}
     for name, data in members.items():
         if not name.endswith(".npy"):
             raise ValueError(f"nc.load: {os.fspath(path)!r} is not a neurocore/npz file: member {name!r} is not "

@@ -1,5 +1,9 @@
 """DataLoader: iterate over a dataset in (optionally shuffled) mini-batches."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -10,7 +14,15 @@ from .dataset import TensorDataset
 __all__ = ["DataLoader", "default_collate"]
 
 
-def default_collate(batch):
+class _SampleSource(Protocol):
+    """What DataLoader needs of a dataset: a length and samples by index (a Dataset, a list, ...)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int, /) -> Any: ...
+
+
+def default_collate(batch: Sequence[Any]) -> Any:
     """Merge a list of samples into a batch: tensors are stacked along a new dim 0, numbers and
     numpy arrays become tensors, and tuples, lists and dicts are collated field by field.
 
@@ -60,7 +72,8 @@ class DataLoader:
     [[0, 1], [2, 3], [4]]
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, collate_fn=None):
+    def __init__(self, dataset: _SampleSource, batch_size: int | None = 1, shuffle: bool = False,
+                 drop_last: bool = False, collate_fn: Callable[[list[Any]], Any] | None = None) -> None:
         if batch_size is not None and (not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool)
                                        or batch_size <= 0):
             raise ValueError(f"batch_size should be a positive integer value or None, but got batch_size={batch_size!r}")
@@ -73,17 +86,18 @@ class DataLoader:
         self.collate_fn = collate_fn
         self._fast = isinstance(dataset, TensorDataset) and collate_fn is None and batch_size is not None
 
-    def __len__(self):
+    def __len__(self) -> int:
         n = len(self.dataset)
         if self.batch_size is None:
             return n
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         n = len(self.dataset)
         bs = self.batch_size
         order = _core.randperm(n) if self.shuffle else None
-        if self._fast:
+        if self._fast and bs is not None:  # (_fast implies a batch size and a TensorDataset)
+            assert isinstance(self.dataset, TensorDataset)
             tensors = self.dataset.tensors
             stop = n - n % bs if self.drop_last else n
             for start in range(0, stop, bs):
@@ -94,7 +108,7 @@ class DataLoader:
                     idx = order._slice(0, start, end, 1)
                     yield [t.index_select(0, idx) for t in tensors]
             return
-        indices = order.tolist() if order is not None else range(n)
+        indices: Sequence[int] = order.tolist() if order is not None else range(n)
         if bs is None:
             for i in indices:
                 yield self.dataset[i]

@@ -1,4 +1,8 @@
 """Datasets: indexable collections of samples."""
+from __future__ import annotations
+
+from typing import Any
+
 from .._core import Tensor
 
 __all__ = ["Dataset", "TensorDataset"]
@@ -7,10 +11,10 @@ __all__ = ["Dataset", "TensorDataset"]
 class Dataset:
     """Base class: subclasses implement ``__getitem__(index)`` and ``__len__()``."""
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
 
-    def __len__(self):
+    def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
 
 
@@ -26,7 +30,7 @@ class TensorDataset(Dataset):
     (5, 3)
     """
 
-    def __init__(self, *tensors):
+    def __init__(self, *tensors: Tensor) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
         for i, t in enumerate(tensors):
@@ -39,8 +43,8 @@ class TensorDataset(Dataset):
             raise ValueError(f"Size mismatch between tensors: first dimensions are {sizes}; they must all be equal")
         self.tensors = tensors
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
         return tuple(t[index] for t in self.tensors)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.tensors[0].shape[0]

@@ -12,9 +12,13 @@ word-level Tokenizer (Keras's Tokenizer with an OOV token), also available as Vo
 >>> nc.data.pad_sequences(seqs, maxlen=5)
 array([[0, 0, 2, 4, 1]])
 """
+from __future__ import annotations
+
 import collections
 import numbers
 import re
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +28,7 @@ from .._tensor import arange, as_tensor, int64
 __all__ = ["one_hot", "pad_sequences", "Tokenizer", "Vocabulary"]
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """(*, ) int64 class ids -> (*, num_classes) int64 with a 1 at each id (torch.nn.functional.one_hot).
 
     num_classes=-1 uses max(tensor) + 1. Ids must lie in [0, num_classes): others raise IndexError.
@@ -57,7 +61,8 @@ def one_hot(tensor, num_classes=-1):
     return (tensor.detach().unsqueeze(-1) == classes).to(int64)
 
 
-def pad_sequences(sequences, maxlen=None, dtype="int64", padding="pre", truncating="pre", value=0):
+def pad_sequences(sequences: Sequence[Any], maxlen: int | None = None, dtype: Any = "int64", padding: str = "pre",
+                  truncating: str = "pre", value: Any = 0) -> np.ndarray[Any, Any]:
     """Pad (or truncate) sequences to a common length: Keras's ``pad_sequences``, returning a numpy array
     of shape (len(sequences), maxlen) (or (len(sequences), maxlen, *item_shape) for sequences of arrays),
     like Keras does; ``nc.tensor(result)`` makes a Tensor. The default dtype is int64 (Keras: int32), the
@@ -133,7 +138,7 @@ class Tokenizer:
     ``word_counts`` (word -> count, in first-seen order), ``document_count``.
     """
 
-    def __init__(self, num_words=None, oov_token="<unk>", lower=True):
+    def __init__(self, num_words: int | None = None, oov_token: str = "<unk>", lower: bool = True) -> None:
         if num_words is not None and (isinstance(num_words, bool) or not isinstance(num_words, numbers.Integral)
                                       or num_words < 1):
             raise ValueError(f"Tokenizer: num_words must be None or a positive int, got {num_words!r}")
@@ -142,18 +147,18 @@ class Tokenizer:
         self.num_words = None if num_words is None else int(num_words)
         self.oov_token = oov_token
         self.lower = lower
-        self.word_counts = collections.OrderedDict()
+        self.word_counts: collections.OrderedDict[str, int] = collections.OrderedDict()
         self.document_count = 0
         self.word_index = {oov_token: 1}
         self.index_word = {1: oov_token}
 
-    def split(self, text):
+    def split(self, text: str) -> list[str]:
         """The words of one text, as used for fitting and encoding."""
         if not isinstance(text, str):
             raise TypeError(f"Tokenizer: texts must be strings, got {type(text).__name__}")
         return _WORD.findall(text.lower() if self.lower else text)
 
-    def fit_on_texts(self, texts):
+    def fit_on_texts(self, texts: Iterable[str]) -> None:
         """Count the words of ``texts`` (an iterable of strings) and (re)build the id mapping."""
         if isinstance(texts, str):
             raise TypeError("Tokenizer.fit_on_texts: expected an iterable of strings, got a single string "
@@ -168,37 +173,37 @@ class Tokenizer:
         self.index_word = {i: w for w, i in self.word_index.items()}
 
     @property
-    def vocab_size(self):
+    def vocab_size(self) -> int:
         """The number of ids in use including padding 0 and OOV 1: the num_embeddings an Embedding needs."""
         n = len(self.word_index) + 1
         return n if self.num_words is None else min(n, self.num_words)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.vocab_size
 
-    def texts_to_sequences(self, texts):
+    def texts_to_sequences(self, texts: Iterable[str]) -> list[list[int]]:
         """Each text as a list of ids (unknown or out-of-num_words words -> 1)."""
         if isinstance(texts, str):
             raise TypeError("Tokenizer.texts_to_sequences: expected an iterable of strings, got a single string "
                             "(wrap it in a list)")
         limit = self.num_words
-        out = []
+        out: list[list[int]] = []
         for text in texts:
-            seq = []
+            seq: list[int] = []
             for w in self.split(text):
                 i = self.word_index.get(w, 1)
                 seq.append(1 if limit is not None and i >= limit else i)
             out.append(seq)
         return out
 
-    def sequences_to_texts(self, sequences):
+    def sequences_to_texts(self, sequences: Iterable[Any]) -> list[str]:
         """Each sequence of ids as a space-joined string (padding 0 dropped, OOV ids -> the OOV token)."""
         limit = self.num_words
-        out = []
+        out: list[str] = []
         for seq in sequences:
             if isinstance(seq, Tensor):
                 seq = seq.tolist()
-            words = []
+            words: list[str] = []
             for i in np.asarray(seq, dtype=np.int64).reshape(-1).tolist():
                 if i == 0:
                     continue
@@ -209,7 +214,7 @@ class Tokenizer:
             out.append(" ".join(words))
         return out
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Tokenizer(num_words={self.num_words}, oov_token={self.oov_token!r}, words={len(self.word_index) - 1})"
 
 

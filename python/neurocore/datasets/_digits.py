@@ -1,11 +1,15 @@
 """The 8x8 handwritten digits data set (UCI), shipped with the package."""
+from __future__ import annotations
+
 import functools
 import gzip
 import os
+from typing import Any, Literal, overload
 
 import numpy as np
 
 from .. import _core
+from .._core import Tensor
 
 __all__ = ["load_digits", "Bunch"]
 
@@ -27,31 +31,39 @@ The file is the copy scikit-learn distributes (sklearn/datasets/data/digits.csv.
 """
 
 
-class Bunch(dict):
+class Bunch(dict[str, Any]):
     """A dict whose keys are also attributes (``d.data`` is ``d["data"]``)."""
 
-    def __getattr__(self, key):
+    def __getattr__(self, key: str) -> Any:
         try:
             return self[key]
         except KeyError:
             raise AttributeError(key) from None
 
-    def __setattr__(self, key, value):
+    def __setattr__(self, key: str, value: Any) -> None:
         self[key] = value
 
-    def __dir__(self):
+    def __dir__(self) -> list[str]:
         return list(self.keys())
 
 
 @functools.lru_cache(maxsize=1)
-def _read():
+def _read() -> np.ndarray[Any, Any]:
     with gzip.open(_DATA, "rt") as f:
-        raw = np.loadtxt(f, delimiter=",", dtype=np.int64)
+        raw: np.ndarray[Any, Any] = np.loadtxt(f, delimiter=",", dtype=np.int64)
     raw.setflags(write=False)
     return raw
 
 
-def load_digits(return_X_y=False):  # noqa: N803 - scikit-learn's argument name
+@overload
+def load_digits(return_X_y: Literal[False] = False) -> Bunch: ...  # noqa: N803
+
+
+@overload
+def load_digits(return_X_y: Literal[True]) -> tuple[Tensor, Tensor]: ...  # noqa: N803
+
+
+def load_digits(return_X_y: bool = False) -> Bunch | tuple[Tensor, Tensor]:  # noqa: N803 - scikit-learn's argument name
     """The 8x8 handwritten digits (1,797 samples, 10 classes), as in scikit-learn.
 
     Returns a Bunch with ``data`` (1797, 64) float32 pixel values 0..16, ``images``

@@ -1,7 +1,12 @@
 """Small generated classification problems (numpy generation, returned as tensors)."""
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from .. import _core
+from .._core import Tensor
 
 __all__ = ["make_xor", "make_spirals"]
 
@@ -9,19 +14,19 @@ _CORNERS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 _XOR = np.array([0, 1, 1, 0], dtype=np.int64)
 
 
-def _tensors(X, y):
+def _tensors(X: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> tuple[Tensor, Tensor]:  # noqa: N803
     return (_core.from_numpy(np.ascontiguousarray(X, dtype=np.float32)),
             _core.from_numpy(np.ascontiguousarray(y, dtype=np.int64)))
 
 
-def _check(n_samples, noise, minimum):
+def _check(n_samples: int, noise: float, minimum: int) -> None:
     if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < minimum:
         raise ValueError(f"n_samples must be an integer >= {minimum}, got {n_samples!r}")
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise}")
 
 
-def make_xor(n_samples=4, noise=0.0, random_state=None):
+def make_xor(n_samples: int = 4, noise: float = 0.0, random_state: int | None = None) -> tuple[Tensor, Tensor]:
     """The XOR problem: points near the corners of the unit square, label = x0 XOR x1.
 
     Sample i sits at corner i % 4 of (0, 0), (0, 1), (1, 0), (1, 1) (labels 0, 1, 1, 0), plus
@@ -43,7 +48,8 @@ def make_xor(n_samples=4, noise=0.0, random_state=None):
     return _tensors(X, _XOR[idx])
 
 
-def make_spirals(n_samples=200, n_classes=2, noise=0.0, turns=1.0, random_state=None):
+def make_spirals(n_samples: int = 200, n_classes: int = 2, noise: float = 0.0, turns: float = 1.0,
+                 random_state: int | None = None) -> tuple[Tensor, Tensor]:
     """``n_classes`` interleaved spiral arms in the plane (two by default).
 
     Arm k holds n_samples // n_classes points (the first n_samples % n_classes arms one more):

@@ -1,8 +1,14 @@
 """Containers: Sequential (runs its children in order) and ModuleList (holds them)."""
+from __future__ import annotations
+
 import collections
 import operator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, SupportsIndex, TypeVar, cast, overload
 
 from .module import Module
+
+_C = TypeVar("_C", bound="_IndexedModules")
 
 __all__ = ["Sequential", "ModuleList"]
 
@@ -10,31 +16,35 @@ __all__ = ["Sequential", "ModuleList"]
 class _IndexedModules(Module):
     """Shared by Sequential and ModuleList: children addressed by position."""
 
-    def _index(self, idx):
-        idx = operator.index(idx)
-        n = len(self._modules)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range for {type(self).__name__} of length {n}")
-        return idx % n if n else idx
+    if TYPE_CHECKING:
+        def __getitem__(self, idx: int) -> Module: ...
 
-    def _reset(self, modules):
+    def _index(self, idx: SupportsIndex) -> int:
+        i = operator.index(idx)
+        n = len(self._modules)
+        if not -n <= i < n:
+            raise IndexError(f"index {i} is out of range for {type(self).__name__} of length {n}")
+        return i % n if n else i
+
+    def _reset(self, modules: Iterable[Module | None]) -> None:
         """Replace all children by ``modules``, keyed "0", "1", ..."""
         for key in list(self._modules):
             delattr(self, key)
         for i, m in enumerate(modules):
             self.add_module(str(i), m)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
-        return iter(self._modules.values())
+    def __iter__(self) -> Iterator[Module]:
+        # Children are Modules; a None child exists only if someone registered one by hand.
+        return iter(cast("Iterable[Module]", self._modules.values()))
 
-    def __setitem__(self, idx, module):
+    def __setitem__(self, idx: SupportsIndex, module: Module) -> None:
         key = list(self._modules)[self._index(idx)]
         setattr(self, key, module)
 
-    def __delitem__(self, idx):
+    def __delitem__(self, idx: SupportsIndex | slice) -> None:
         mods = list(self._modules.values())
         if isinstance(idx, slice):
             del mods[idx]
@@ -42,27 +52,27 @@ class _IndexedModules(Module):
             del mods[self._index(idx)]
         self._reset(mods)  # renumbered from 0, like PyTorch
 
-    def append(self, module):
+    def append(self: _C, module: Module) -> _C:
         """Add ``module`` at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, modules):
+    def extend(self: _C, modules: Iterable[Module]) -> _C:
         for m in modules:
             self.append(m)
         return self
 
-    def insert(self, index, module):
+    def insert(self, index: int, module: Module) -> None:
         mods = list(self._modules.values())
         mods.insert(index, module)
         self._reset(mods)
 
-    def pop(self, idx=-1):
+    def pop(self, idx: int = -1) -> Module:
         m = self[idx]
         del self[idx]
         return m
 
-    def __dir__(self):
+    def __dir__(self) -> list[str]:
         return [k for k in super().__dir__() if not k.isdigit()]
 
 
@@ -81,7 +91,7 @@ class Sequential(_IndexedModules):
     (3, ['0.weight', '0.bias', '2.weight', '2.bias'])
     """
 
-    def __init__(self, *args):
+    def __init__(self, *args: Any) -> None:
         super().__init__()
         if len(args) == 1 and isinstance(args[0], collections.OrderedDict):
             for key, module in args[0].items():
@@ -90,18 +100,24 @@ class Sequential(_IndexedModules):
             for i, module in enumerate(args):
                 self.add_module(str(i), module)
 
-    def __getitem__(self, idx):
+    @overload
+    def __getitem__(self, idx: slice) -> Sequential: ...
+
+    @overload
+    def __getitem__(self, idx: SupportsIndex) -> Module: ...
+
+    def __getitem__(self, idx: SupportsIndex | slice) -> Module | Sequential:
         if isinstance(idx, slice):
             return type(self)(collections.OrderedDict(list(self._modules.items())[idx]))
-        return list(self._modules.values())[self._index(idx)]
+        return cast(Module, list(self._modules.values())[self._index(idx)])
 
-    def __add__(self, other):
+    def __add__(self, other: object) -> Sequential:
         if not isinstance(other, Sequential):
             return NotImplemented
         return Sequential(*self, *other)
 
-    def forward(self, input):  # noqa: A002 - PyTorch's argument name
-        for module in self._modules.values():
+    def forward(self, input: Any) -> Any:  # noqa: A002 - PyTorch's argument name
+        for module in cast("Iterable[Module]", self._modules.values()):
             input = module(input)  # noqa: A001
         return input
 
@@ -115,18 +131,24 @@ class ModuleList(_IndexedModules):
     (3, 6)
     """
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
 
-    def __getitem__(self, idx):
-        if isinstance(idx, slice):
-            return type(self)(list(self._modules.values())[idx])
-        return self._modules[str(self._index(idx))]
+    @overload
+    def __getitem__(self, idx: slice) -> ModuleList: ...
 
-    def __iadd__(self, modules):
+    @overload
+    def __getitem__(self, idx: SupportsIndex) -> Module: ...
+
+    def __getitem__(self, idx: SupportsIndex | slice) -> Module | ModuleList:
+        if isinstance(idx, slice):
+            return type(self)(cast("list[Module]", list(self._modules.values())[idx]))
+        return cast(Module, self._modules[str(self._index(idx))])
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
 
-    def __add__(self, other):
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList([*self, *other])

@@ -3,28 +3,38 @@
 Layout is channels-first: (N, C, L) for 1-d, (N, C, H, W) for 2-d; weights are
 (out_channels, in_channels // groups, *kernel_size).
 """
+from __future__ import annotations
+
 import math
 import numbers
+from collections.abc import Sequence
+from typing import Union
 
 from .. import _core
 from .._tensor import empty
 from . import init
 from .module import Module
 from .parameter import Parameter
+from .._core import Tensor
+from .._tensor import DTypeLike
+from .functional import _IntOrSeq
 
 __all__ = ["Conv1d", "Conv2d", "conv1d", "conv2d"]
 
+_Padding = Union[int, Sequence[int], str]  # an int or one per dim, or "valid" / "same"
 
-def _pair(v, n, name):
-    if isinstance(v, numbers.Integral):
+
+def _pair(v: _IntOrSeq, n: int, name: str) -> tuple[int, ...]:
+    if isinstance(v, (int, numbers.Integral)):  # (int listed for mypy; numpy ints are Integral too)
         return (int(v),) * n
-    v = tuple(int(i) for i in v)
-    if len(v) != n:
-        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {v}")
-    return v
+    t = tuple(int(i) for i in v)
+    if len(t) != n:
+        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {t}")
+    return t
 
 
-def _padding(padding, kernel, dilation, stride, n):
+def _padding(padding: _Padding, kernel: Sequence[int], dilation: Sequence[int], stride: Sequence[int],
+             n: int) -> tuple[int, int, int, int]:
     """(top, left, bottom, right) padding for 'valid', 'same', an int or a tuple."""
     if isinstance(padding, str):
         if padding == "valid":
@@ -45,7 +55,8 @@ def _padding(padding, kernel, dilation, stride, n):
     return (0, p[0], 0, p[0]) if n == 1 else (p[0], p[1], p[0], p[1])
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: _IntOrSeq = 1,  # noqa: A002
+           padding: _Padding = 0, dilation: _IntOrSeq = 1, groups: int = 1) -> Tensor:
     """2-d cross-correlation. input (N, C, H, W) or (C, H, W); weight (OC, C/groups, kH, kW).
 
     Output size per spatial dim: floor((n + 2p - d(k-1) - 1)/s) + 1.
@@ -55,16 +66,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> nc.nn.functional.conv2d(x, nc.ones(1, 1, 3, 3)).shape
     (1, 1, 2, 2)
     """
-    stride = _pair(stride, 2, "stride")
-    dilation = _pair(dilation, 2, "dilation")
+    st = _pair(stride, 2, "stride")
+    dl = _pair(dilation, 2, "dilation")
     if weight.ndim != 4:
         raise ValueError(f"conv2d: expected a 4-D weight (out_channels, in_channels/groups, kH, kW), "
                          f"got shape {weight.shape}")
-    pad = _padding(padding, weight.shape[2:], dilation, stride, 2)
-    return _core.conv2d(input, weight, bias, stride, pad, dilation, int(groups))
+    pad = _padding(padding, weight.shape[2:], dl, st, 2)
+    return _core.conv2d(input, weight, bias, st, pad, dl, int(groups))
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: _IntOrSeq = 1,  # noqa: A002
+           padding: _Padding = 0, dilation: _IntOrSeq = 1, groups: int = 1) -> Tensor:
     """1-d cross-correlation. input (N, C, L) or (C, L); weight (OC, C/groups, k)."""
     if input.ndim not in (2, 3):
         raise ValueError(f"conv1d: expected a 3-D input (N, C, L) or 2-D (C, L), got shape {input.shape}")
@@ -80,8 +92,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 class _ConvNd(Module):
     _n = 2
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", dtype=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _IntOrSeq, stride: _IntOrSeq = 1,
+                 padding: _Padding = 0, dilation: _IntOrSeq = 1, groups: int = 1,
+                 bias: bool = True, padding_mode: str = "zeros", dtype: DTypeLike | None = None) -> None:
         super().__init__()
         n = self._n
         if in_channels <= 0 or out_channels <= 0:
@@ -95,6 +108,7 @@ class _ConvNd(Module):
         self.kernel_size = _pair(kernel_size, n, "kernel_size")
         self.stride = _pair(stride, n, "stride")
         self.dilation = _pair(dilation, n, "dilation")
+        self.padding: tuple[int, ...] | str
         if isinstance(padding, str):
             _padding(padding, self.kernel_size, self.dilation, self.stride, n)  # validates
             self.padding = padding
@@ -107,7 +121,7 @@ class _ConvNd(Module):
         self.bias = Parameter(empty(out_channels, dtype=dt)) if bias else None
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         """PyTorch's default: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
         the weight, and the same bound for the bias; fan_in = in_channels/groups * prod(kernel_size)."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
@@ -116,7 +130,7 @@ class _ConvNd(Module):
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding not in ((0,) * self._n, "valid"):
             s += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
@@ -139,7 +153,7 @@ class Conv2d(_ConvNd):
     """
     _n = 2
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
@@ -152,5 +166,5 @@ class Conv1d(_ConvNd):
     """
     _n = 1
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

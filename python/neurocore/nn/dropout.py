@@ -10,20 +10,23 @@ Dropout(p=0.2, inplace=False)
 >>> drop.eval()(x) is x
 True
 """
+from __future__ import annotations
+
 from . import functional as F
 from .module import Module
+from .._core import Tensor
 
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
-    def __init__(self, p=0.5, inplace=False):
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         F._check_dropout_p(type(self).__name__, p)
         self.p = p
         self.inplace = inplace
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
 
 
@@ -38,7 +41,7 @@ class Dropout(_DropoutNd):
     ([0.0, 2.0], True)
     """
 
-    def forward(self, input):  # noqa: A002 - PyTorch's argument name
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's argument name
         return F.dropout(input, self.p, self.training)
 
 
@@ -46,7 +49,7 @@ class Dropout1d(_DropoutNd):
     """Zeroes whole channels of (N, C, L) or (C, L) with probability p (training only), scaling the kept ones
     by 1 / (1 - p)."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.dropout1d(input, self.p, self.training)
 
 
@@ -61,7 +64,7 @@ class Dropout2d(_DropoutNd):
     True
     """
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.dropout2d(input, self.p, self.training)
 
 
@@ -70,12 +73,12 @@ class AlphaDropout(_DropoutNd):
     2017): dropped elements take SELU's negative saturation value -lambda*alpha, then y = a * x + b with
     a = ((1 - p)(1 + p (lambda alpha)^2))^(-1/2), b = a * lambda * alpha * p. Identity in evaluation mode."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.alpha_dropout(input, self.p, self.training)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole (n, c) channels of (N, C, *)."""
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.feature_alpha_dropout(input, self.p, self.training)

@@ -1,4 +1,6 @@
 """Embedding: a lookup table of learnable vectors indexed by token id (PyTorch's nn.Embedding)."""
+from __future__ import annotations
+
 import numbers
 
 from .. import _core
@@ -9,22 +11,23 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 from .rnn import _check_device, _param_dtype
+from .._tensor import DTypeLike
 
 __all__ = ["Embedding", "embedding"]
 
 
-def _padding_index(padding_idx, num_embeddings, name):
+def _padding_index(padding_idx: int | None, num_embeddings: int, name: str) -> int | None:
     if padding_idx is None:
         return None
     if isinstance(padding_idx, bool) or not isinstance(padding_idx, numbers.Integral):
         raise TypeError(f"{name}: padding_idx must be an int or None, got {type(padding_idx).__name__}")
-    if not -num_embeddings <= padding_idx < num_embeddings:
+    if not -num_embeddings <= int(padding_idx) < num_embeddings:
         raise ValueError(f"{name}: padding_idx must be within num_embeddings (in [{-num_embeddings}, "
                          f"{num_embeddings})), got {padding_idx}")
     return int(padding_idx) % num_embeddings
 
 
-def _ids(input, name):  # noqa: A002
+def _ids(input: Tensor, name: str) -> Tensor:  # noqa: A002
     if not isinstance(input, Tensor):
         input = as_tensor(input)
     if input.dtype != int64:
@@ -32,7 +35,8 @@ def _ids(input, name):  # noqa: A002
     return input
 
 
-def embedding(input, weight, padding_idx=None):  # noqa: A002 - PyTorch's argument names
+def embedding(input: Tensor, weight: Tensor,  # noqa: A002 - PyTorch's argument names
+              padding_idx: int | None = None) -> Tensor:
     """weight[input]: rows of weight (num_embeddings, embedding_dim) gathered by the int64 ids in input
     (any shape) -> (*input.shape, embedding_dim). Ids outside [0, num_embeddings) raise IndexError; row
     padding_idx gets no gradient.
@@ -65,8 +69,10 @@ class Embedding(Module):
     [0.0, 0.0, 0.0]
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
-                 scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight: Tensor | None = None, _freeze: bool = False, device: str | None = None,
+                 dtype: DTypeLike | None = None) -> None:
         super().__init__()
         _check_device(device, "Embedding")
         for what, v in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
@@ -91,7 +97,7 @@ class Embedding(Module):
                                  f"got {tuple(_weight.shape)}")
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         """weight ~ N(0, 1), then the padding row (if any) set to zero."""
         init.normal_(self.weight)
         if self.padding_idx is not None:
@@ -99,8 +105,9 @@ class Embedding(Module):
                 self.weight[self.padding_idx].fill_(0.0)
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
-                        scale_grad_by_freq=False, sparse=False):
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True, padding_idx: int | None = None,
+                        max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
         """An Embedding whose weight is ``embeddings`` (2-D), frozen by default (PyTorch's)."""
         if embeddings.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape {tuple(embeddings.shape)}")
@@ -108,10 +115,10 @@ class Embedding(Module):
         return cls(rows, cols, padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=embeddings, _freeze=freeze)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return _core.embedding(self.weight, _ids(input, "Embedding"), self.padding_idx)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"

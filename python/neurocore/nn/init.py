@@ -3,11 +3,15 @@
 Every function fills ``tensor`` in place from the global generator (see ``nc.manual_seed``) and
 returns it.
 """
+from __future__ import annotations
+
 import math
+from typing import Any
 
 import numpy as np
 
 from .. import _core
+from .._core import Tensor
 from ..autograd import no_grad
 from .._tensor import float64 as _float64, randn as _randn
 
@@ -19,7 +23,7 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_"
 _NoGrad = no_grad
 
 
-def calculate_gain(nonlinearity, param=None):
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for an activation (PyTorch's table).
 
     linear, conv*, sigmoid: 1; tanh: 5/3; relu: sqrt(2); leaky_relu: sqrt(2 / (1 + slope^2)) with
@@ -50,7 +54,7 @@ def calculate_gain(nonlinearity, param=None):
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
 
 
-def _calculate_fan_in_and_fan_out(tensor):
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight of shape (out, in, *kernel): in * prod(kernel), out * prod(kernel)."""
     if tensor.dim() < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
@@ -61,33 +65,33 @@ def _calculate_fan_in_and_fan_out(tensor):
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
-def uniform_(tensor, a=0.0, b=1.0):
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with draws from U(a, b)."""
     with _NoGrad():
         return tensor.uniform_(a, b)
 
 
-def normal_(tensor, mean=0.0, std=1.0):
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with draws from N(mean, std^2)."""
     with _NoGrad():
         return tensor.normal_(mean, std)
 
 
-def constant_(tensor, val):
+def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
     with _NoGrad():
         return tensor.fill_(val)
 
 
-def zeros_(tensor):
+def zeros_(tensor: Tensor) -> Tensor:
     return constant_(tensor, 0.0)
 
 
-def ones_(tensor):
+def ones_(tensor: Tensor) -> Tensor:
     return constant_(tensor, 1.0)
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
     """He initialisation: U(-bound, bound) with bound = gain * sqrt(3 / fan).
 
     gain = calculate_gain(nonlinearity, a); fan is fan_in or fan_out (``mode``).
@@ -105,7 +109,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     return uniform_(tensor, -bound, bound)
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot initialisation: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)).
 
     Ref: Glorot & Bengio 2010, "Understanding the difficulty of training deep feedforward networks".
@@ -117,12 +121,12 @@ def xavier_uniform_(tensor, gain=1.0):
     return uniform_(tensor, -a, a)
 
 
-def _normal_draws(shape):
+def _normal_draws(shape: tuple[int, ...]) -> np.ndarray[Any, Any]:
     """Standard normal draws from the global generator, as a float64 numpy array."""
     return _randn(*shape, dtype=_float64).numpy()
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Glorot initialisation: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
 
     Ref: Glorot & Bengio 2010.
@@ -133,7 +137,7 @@ def xavier_normal_(tensor, gain=1.0):
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
     """He initialisation: N(0, std^2) with std = gain / sqrt(fan).
 
     gain = calculate_gain(nonlinearity, a); fan is fan_in (keeps the forward pass's variance) or
@@ -153,7 +157,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
 
 
-def lecun_normal_(tensor):
+def lecun_normal_(tensor: Tensor) -> Tensor:
     """LeCun initialisation: N(0, 1 / fan_in), the same as ``kaiming_normal_(t, nonlinearity="linear")``;
     the recommended start for SELU networks. Ref: LeCun et al. 1998, "Efficient BackProp";
     Klambauer et al. 2017 (SELU). (Keras's lecun_normal draws from a truncated normal instead.)
@@ -164,7 +168,7 @@ def lecun_normal_(tensor):
     return normal_(tensor, 0.0, 1.0 / math.sqrt(fan_in))
 
 
-def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> Tensor:
     """Fill with draws from N(mean, std^2) conditioned on [a, b] (bounds in absolute units, as in
     PyTorch): draws outside are redrawn until all lie inside. Needs a < b and [a, b] not far in the tail.
     """
@@ -190,7 +194,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
         return tensor.copy_(_core.from_numpy(out.reshape(tuple(tensor.shape))))
 
 
-def eye_(tensor):
+def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-D tensor with the identity matrix (ones on the diagonal, also when not square)."""
     if tensor.dim() != 2:
         raise ValueError(f"Only tensors with 2 dimensions are supported (got shape {tuple(tensor.shape)})")
@@ -198,7 +202,7 @@ def eye_(tensor):
         return tensor.copy_(_core.from_numpy(np.eye(tensor.shape[0], tensor.shape[1])))
 
 
-def orthogonal_(tensor, gain=1.0):
+def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """Fill with a (semi-)orthogonal matrix times ``gain``: the tensor viewed as (rows, cols) with
     rows = shape[0] gets orthonormal rows (rows <= cols) or columns (rows > cols).
 

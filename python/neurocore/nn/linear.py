@@ -1,4 +1,8 @@
 """Linear, Identity and Flatten layers."""
+from __future__ import annotations
+
+from typing import Any
+
 import math
 
 from .. import _core
@@ -6,6 +10,8 @@ from .._tensor import float32
 from . import init
 from .module import Module
 from .parameter import Parameter
+from .._core import Tensor
+from .._tensor import DTypeLike
 
 __all__ = ["Linear", "Identity", "Flatten"]
 
@@ -15,10 +21,10 @@ _linear = _core.linear
 class Identity(Module):
     """Returns its input unchanged (arguments to the constructor are ignored)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
 
-    def forward(self, input):  # noqa: A002 - PyTorch's argument name
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's argument name
         return input
 
 
@@ -40,7 +46,8 @@ class Linear(Module):
     Linear(in_features=3, out_features=2, bias=True)
     """
 
-    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: str | None = None,
+                 dtype: DTypeLike | None = None) -> None:
         super().__init__()
         if device is not None and device != "cpu":
             raise RuntimeError(f"Linear(device={device!r}): this build of neurocore has no CUDA support")
@@ -58,30 +65,30 @@ class Linear(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         """Redraw weight and bias as described in the class docstring."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return _linear(input, self.weight, self.bias)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
 class Flatten(Module):
     """Flattens dims ``start_dim`` .. ``end_dim`` into one: (N, C, H, W) -> (N, C*H*W) by default."""
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim = start_dim
         self.end_dim = end_dim
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return input.flatten(self.start_dim, self.end_dim)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -8,9 +8,13 @@ in the instance ``__dict__``, so ``self.weight`` in ``forward`` is a plain dict 
 registered name goes through them. ``__call__`` is just ``forward``: there is no hook machinery
 on the hot path.
 """
+from __future__ import annotations
+
 import collections
 import collections.abc
 import itertools
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 
@@ -21,13 +25,21 @@ from .parameter import Parameter
 
 __all__ = ["Module"]
 
-_IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_M = TypeVar("_M", bound="Module")
+
+
+class _IncompatibleKeys(NamedTuple):
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+_IncompatibleKeys.__name__ = _IncompatibleKeys.__qualname__ = "IncompatibleKeys"  # what PyTorch prints
 
 _set_grad_enabled = _core.set_grad_enabled
 _is_grad_enabled = _core.is_grad_enabled
 
 
-def _addindent(s, num_spaces):
+def _addindent(s: str, num_spaces: int) -> str:
     lines = s.split("\n")
     if len(lines) == 1:
         return s
@@ -35,7 +47,7 @@ def _addindent(s, num_spaces):
     return first + "\n" + "\n".join(num_spaces * " " + line for line in lines)
 
 
-def _check_name(module, name, kind, allow_existing):
+def _check_name(module: Module, name: str, kind: str, allow_existing: Callable[[str], bool]) -> None:
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
     if name == "":
@@ -70,8 +82,18 @@ class Module:
 
     training: bool
     dump_patches = False
+    # Set in __init__ through __dict__ (see Note [Fast attribute access]).
+    _parameters: dict[str, Parameter | None]
+    _buffers: dict[str, Tensor | None]
+    _non_persistent_buffers_set: set[str]
+    _modules: dict[str, Module | None]
 
-    def __init__(self):
+    if TYPE_CHECKING:
+        # Parameters, buffers and submodules are plain instance attributes set at run time; this
+        # tells mypy that `module.weight`, `net[0].fc` and the like exist (what PyTorch's stubs do).
+        def __getattr__(self, name: str) -> Any: ...
+
+    def __init__(self) -> None:
         d = self.__dict__
         d["training"] = True
         d["_parameters"] = {}
@@ -79,15 +101,15 @@ class Module:
         d["_non_persistent_buffers_set"] = set()
         d["_modules"] = {}
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ registration
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
         params = d.get("_parameters")
         if isinstance(value, Parameter):
@@ -121,7 +143,7 @@ class Module:
             d["_buffers"][name] = value
         object.__setattr__(self, name, value)
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         d = self.__dict__
         if "_parameters" in d:
             d["_parameters"].pop(name, None)
@@ -130,7 +152,7 @@ class Module:
             d["_modules"].pop(name, None)
         object.__delattr__(self, name)
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register a tensor that is state but not a parameter (e.g. running statistics).
 
         Persistent buffers appear in ``state_dict()``; ``to(dtype)`` converts floating ones.
@@ -148,7 +170,7 @@ class Module:
             self._non_persistent_buffers_set.add(name)
         object.__setattr__(self, name, tensor)
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (a Parameter, or None for an absent one such as ``bias=False``)."""
         _check_name(self, name, "parameter", lambda n: n in self._parameters)
         if param is not None and not isinstance(param, Parameter):
@@ -163,7 +185,7 @@ class Module:
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` (or None) as a child named ``name``."""
         _check_name(self, name, "module", lambda n: n in self._modules)
         if module is not None and not isinstance(module, Module):
@@ -176,7 +198,7 @@ class Module:
 
     register_module = add_module
 
-    def get_submodule(self, target):
+    def get_submodule(self, target: str) -> Module:
         """The submodule at dotted path ``target`` ("" is the module itself)."""
         mod = self
         if target == "":
@@ -190,7 +212,8 @@ class Module:
 
     # ------------------------------------------------------------------ traversal
 
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+    def named_modules(self, memo: set[int] | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
         """(name, module) for this module and every descendant, depth first, each module once."""
         if memo is None:
             memo = set()
@@ -205,24 +228,26 @@ class Module:
             sub = prefix + ("." if prefix else "") + name
             yield from module.named_modules(memo, sub, remove_duplicate)
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
-    def named_children(self):
-        seen = set()
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        seen: set[int] = set()
         for name, module in self._modules.items():
             if module is not None and id(module) not in seen:
                 seen.add(id(module))
                 yield name, module
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         for _, m in self.named_children():
             yield m
 
-    def _named_members(self, attr, prefix, recurse, remove_duplicate):
-        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
-        seen = set()
+    def _named_members(self, attr: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool) -> Iterator[tuple[str, Tensor]]:
+        mods: collections.abc.Iterable[tuple[str, Module]] = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)])
+        seen: set[int] = set()
         for mod_prefix, mod in mods:
             for name, t in getattr(mod, attr).items():
                 if t is None:
@@ -233,24 +258,28 @@ class Module:
                     seen.add(id(t))
                 yield mod_prefix + ("." if mod_prefix else "") + name, t
 
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, Parameter) pairs in registration order; a shared parameter appears once."""
-        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+        # Only Parameters are ever stored in _parameters (__setattr__/register_parameter check it).
+        return cast("Iterator[tuple[str, Parameter]]",
+                    self._named_members("_parameters", prefix, recurse, remove_duplicate))
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self._named_members("_parameters", "", recurse, True):
-            yield p
+            yield cast(Parameter, p)
 
-    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, b in self._named_members("_buffers", "", recurse, True):
             yield b
 
     # ------------------------------------------------------------------ modes and gradients
 
-    def train(self, mode=True):
+    def train(self: _M, mode: bool = True) -> _M:
         """Set training mode on this module and all descendants; returns self."""
         if not isinstance(mode, bool):
             raise ValueError(f"training mode is expected to be a bool, got {type(mode).__name__}")
@@ -258,17 +287,17 @@ class Module:
             m.__dict__["training"] = mode
         return self
 
-    def eval(self):
+    def eval(self: _M) -> _M:
         """Evaluation mode (``train(False)``); returns self."""
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self: _M, requires_grad: bool = True) -> _M:
         """Set ``requires_grad`` on every parameter (False freezes them); returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every parameter's gradient (or zero it in place with ``set_to_none=False``)."""
         for p in self.parameters():
             if set_to_none:
@@ -280,14 +309,15 @@ class Module:
 
     # ------------------------------------------------------------------ state dict
 
-    def state_dict(self, destination=None, prefix="", keep_vars=False):
+    def state_dict(self, destination: dict[str, Tensor] | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> dict[str, Tensor]:
         """An ordered dict name -> tensor of the parameters and persistent buffers.
 
         Values are detached tensors sharing the module's storage (``keep_vars=True`` gives the
         Parameters themselves). Names are dotted paths: ``"0.weight"``, ``"fc.bias"``.
         """
         if destination is None:
-            destination = collections.OrderedDict()
+            destination = collections.OrderedDict()  # noqa: C408 - PyTorch returns an OrderedDict
         # Like PyTorch, a module or parameter shared under several names has an entry per name.
         for mod_prefix, mod in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             base = mod_prefix + "." if mod_prefix else ""
@@ -300,7 +330,7 @@ class Module:
                     destination[base + name] = b if keep_vars else b.detach()
         return destination
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> _IncompatibleKeys:
         """Copy values from ``state_dict`` (name -> Tensor or numpy array) into this module, in place.
 
         Every value is checked before anything is copied: a shape mismatch raises RuntimeError
@@ -313,12 +343,13 @@ class Module:
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        plan = []
+        errors: list[str] = []
+        plan: list[tuple[Tensor, Tensor | np.ndarray[Any, Any]]] = []
         for key, target in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
+            src: Tensor | np.ndarray[Any, Any]
             if isinstance(value, Tensor):
                 src = value.detach()
             else:
@@ -346,26 +377,25 @@ class Module:
         prev = _is_grad_enabled()
         _set_grad_enabled(False)
         try:
-            for target, src in plan:
-                if isinstance(src, Tensor):
-                    if src.dtype != target.dtype:
-                        src = src.to(target.dtype)
+            for target, value in plan:
+                if isinstance(value, Tensor):
+                    t = value if value.dtype == target.dtype else value.to(target.dtype)
                 else:
-                    src = _core.from_numpy(np.ascontiguousarray(src, dtype=_NP_DTYPES[target.dtype]))
-                target.copy_(src)
+                    t = _core.from_numpy(np.ascontiguousarray(value, dtype=_NP_DTYPES[target.dtype]))
+                target.copy_(t)
         finally:
             _set_grad_enabled(prev)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ conversion
 
-    def _apply(self, fn):
+    def _apply(self: _M, fn: Callable[[Tensor], Tensor | None]) -> _M:
         """Replace every parameter's and buffer's data by ``fn(data)``, in this module and all
         descendants (each tensor once, however often it is shared). Parameters keep their
         identity (``p.data = new``, which may change the dtype), so optimizers built earlier
         still hold them; a gradient of the old dtype is dropped.
         """
-        memo = {}  # id(old tensor) -> (old, new); holding `old` keeps ids unique
+        memo: dict[int, tuple[Tensor, Tensor]] = {}  # id(old tensor) -> (old, new); holding `old` keeps ids unique
         for mod in self.modules():
             for p in mod._parameters.values():
                 if p is None or id(p) in memo:
@@ -386,7 +416,7 @@ class Module:
                     object.__setattr__(mod, name, new_b)
         return self
 
-    def to(self, *args, dtype=None, device=None):
+    def to(self: _M, *args: Any, dtype: Any = None, device: str | None = None) -> _M:
         """``to(dtype)``, ``to("cpu")`` or ``to(tensor)``: convert floating parameters and buffers.
 
         Integer and bool tensors keep their dtype. Returns self.
@@ -402,21 +432,21 @@ class Module:
             raise RuntimeError(f"to('{device}'): this build of neurocore has no CUDA support")
         if dtype is None:
             return self
-        dtype = _core._parse_dtype(dtype)
-        if not dtype.is_floating_point:
-            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype!r}")
-        return self._apply(lambda t: t.to(dtype) if t.dtype.is_floating_point and t.dtype != dtype else t)
+        target = _core._parse_dtype(dtype)
+        if not target.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={target!r}")
+        return self._apply(lambda t: t.to(target) if t.dtype.is_floating_point and t.dtype != target else t)
 
-    def float(self):
+    def float(self: _M) -> _M:
         return self.to(float32)
 
-    def double(self):
+    def double(self: _M) -> _M:
         return self.to(float64)
 
-    def cpu(self):
+    def cpu(self: _M) -> _M:
         return self
 
-    def apply(self, fn):
+    def apply(self: _M, fn: Callable[[Module], None]) -> _M:
         """Call ``fn(m)`` on every submodule (children first) and then on self; returns self.
 
         >>> import neurocore as nc
@@ -434,14 +464,14 @@ class Module:
 
     # ------------------------------------------------------------------ printing
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The text inside this module's parentheses in its repr (layers override it)."""
         return ""
 
-    def _get_name(self):
+    def _get_name(self) -> str:
         return type(self).__name__
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra = self.extra_repr()
         lines = extra.split("\n") if extra else []
         for name, module in self._modules.items():
@@ -455,8 +485,9 @@ class Module:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
 
-    def __dir__(self):
+    def __dir__(self) -> list[str]:
         return sorted(set(itertools.chain(dir(type(self)), self.__dict__)))
 
 
-_NP_DTYPES = {float32: np.float32, float64: np.float64, int64: np.int64, bool_: np.bool_}
+_NP_DTYPES: dict[_core.DType, type[np.generic]] = {
+    float32: np.float32, float64: np.float64, int64: np.int64, bool_: np.bool_}

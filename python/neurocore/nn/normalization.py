@@ -13,8 +13,11 @@ BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
 >>> int(bn.num_batches_tracked)
 1
 """
+from __future__ import annotations
+
 import numbers
 import warnings
+from typing import ClassVar
 
 from .. import _core
 from .._tensor import float32, int64, ones, tensor, zeros
@@ -22,11 +25,14 @@ from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
+from .._core import Tensor
+from .._tensor import DTypeLike
+from .functional import _IntOrSeq
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]
 
 
-def _factory_dtype(name, device, dtype):
+def _factory_dtype(name: str, device: str | None, dtype: DTypeLike | None) -> _core.DType:
     if device is not None and device != "cpu":
         raise RuntimeError(f"{name}(device={device!r}): this build of neurocore has no CUDA support")
     dt = float32 if dtype is None else _core._parse_dtype(dtype)
@@ -38,21 +44,21 @@ def _factory_dtype(name, device, dtype):
 class _NormBase(Module):
     """Shared by batch and instance norm: affine parameters (C,) and running statistics (C,) as buffers."""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
-                 dtype=None):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device: str | None = None, dtype: DTypeLike | None = None) -> None:
         super().__init__()
         name = type(self).__name__
         if isinstance(num_features, bool) or not isinstance(num_features, numbers.Integral) or num_features <= 0:
             raise ValueError(f"{name}: num_features must be a positive int, got {num_features!r}")
         dt = _factory_dtype(name, device, dtype)
-        self.num_features = int(num_features)
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
+        self.num_features: int = int(num_features)
+        self.eps: float = eps
+        self.momentum: float | None = momentum
+        self.affine: bool = affine
+        self.track_running_stats: bool = track_running_stats
         if affine:
-            self.weight = Parameter(ones(self.num_features, dtype=dt))
-            self.bias = Parameter(zeros(self.num_features, dtype=dt))
+            self.weight: Parameter | None = Parameter(ones(self.num_features, dtype=dt))
+            self.bias: Parameter | None = Parameter(zeros(self.num_features, dtype=dt))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -66,35 +72,36 @@ class _NormBase(Module):
             self.register_buffer("num_batches_tracked", None)
         self.reset_parameters()
 
-    def reset_running_stats(self):
+    def reset_running_stats(self) -> None:
         """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
         if self.track_running_stats:
             self.running_mean.zero_()
             self.running_var.fill_(1)
             self.num_batches_tracked.zero_()
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         self.reset_running_stats()
         if self.affine:
+            assert self.weight is not None and self.bias is not None  # (affine layers have both)
             init.ones_(self.weight)
             init.zeros_(self.bias)
 
-    def _check_channels(self, input, feature_dim):  # noqa: A002
+    def _check_channels(self, input: Tensor, feature_dim: int) -> None:  # noqa: A002
         c = input.shape[feature_dim]
         if c != self.num_features:
             raise ValueError(f"{type(self).__name__}({self.num_features}): expected {self.num_features} channels "
                              f"(dim {feature_dim} of the input), got {c} in an input of shape {tuple(input.shape)}")
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"track_running_stats={self.track_running_stats}")
 
 
 class _BatchNorm(_NormBase):
-    _dims = ()
-    _layout = ""
+    _dims: ClassVar[tuple[int, ...]] = ()
+    _layout: ClassVar[str] = ""
 
-    def forward(self, input):  # noqa: A002 - PyTorch's argument name
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's argument name
         d = input.dim()
         if d not in self._dims:
             raise ValueError(f"{type(self).__name__}: expected a {self._layout} input, got a {d}-D input of shape "
@@ -151,11 +158,11 @@ class BatchNorm2d(_BatchNorm):
 class _InstanceNorm(_NormBase):
     _no_batch_dim = 2
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
-                 dtype=None):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, device: str | None = None, dtype: DTypeLike | None = None) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         d, nb = input.dim(), self._no_batch_dim
         if d not in (nb, nb + 1):
             raise ValueError(f"{type(self).__name__}: expected a {nb}-D (unbatched) or {nb + 1}-D input, got a "
@@ -212,11 +219,12 @@ class LayerNorm(Module):
     [-1.0, -1.0, 1.0, 1.0]
     """
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+    def __init__(self, normalized_shape: _IntOrSeq, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, device: str | None = None, dtype: DTypeLike | None = None) -> None:
         super().__init__()
         dt = _factory_dtype("LayerNorm", device, dtype)
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
+        if isinstance(normalized_shape, (int, numbers.Integral)):  # (int listed for mypy)
+            normalized_shape = (int(normalized_shape),)
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
@@ -230,16 +238,16 @@ class LayerNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         if self.weight is not None:
             init.ones_(self.weight)
         if self.bias is not None:
             init.zeros_(self.bias)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
@@ -256,7 +264,8 @@ class GroupNorm(Module):
     (3, 4, 5)
     """
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device: str | None = None, dtype: DTypeLike | None = None) -> None:
         super().__init__()
         dt = _factory_dtype("GroupNorm", device, dtype)
         if num_groups <= 0 or num_channels % num_groups != 0:
@@ -273,13 +282,14 @@ class GroupNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         if self.affine:
+            assert self.weight is not None and self.bias is not None  # (affine layers have both)
             init.ones_(self.weight)
             init.zeros_(self.bias)
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

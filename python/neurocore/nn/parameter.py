@@ -1,4 +1,8 @@
 """nn.Parameter: a tensor that a Module registers as one of its learnable parameters."""
+from __future__ import annotations
+
+from typing import Any
+
 from .. import _core
 from .._core import Tensor
 from .._tensor import float32
@@ -21,7 +25,7 @@ class Parameter(Tensor):
     tensor([0., 0.], requires_grad=True)
     """
 
-    def __init__(self, data=None, requires_grad=True):
+    def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
         if data is None:
             data = _core._empty([0], float32)
         elif not isinstance(data, Tensor):
@@ -31,14 +35,15 @@ class Parameter(Tensor):
         if requires_grad:
             self.requires_grad_(True)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
     __str__ = __repr__
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> Parameter:
         if id(self) in memo:
-            return memo[id(self)]
+            done: Parameter = memo[id(self)]
+            return done
         result = Parameter(self.detach().clone(), self.requires_grad)
         memo[id(self)] = result
         return result

@@ -8,21 +8,32 @@ The work is done by the C++ kernels behind ``nn.functional``; see there for the 
 >>> net(nc.ones(4, 3, 8, 8)).shape
 (4, 3)
 """
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar, cast
+
 from . import functional as F
 from .module import Module
+from .._core import Tensor
+from .functional import _IntOrSeq, _OutputSize
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MinPool2d", "AvgPool1d", "AvgPool2d", "LPPool1d", "LPPool2d",
            "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
 
 
-def _single(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v,)
+def _single(v: _IntOrSeq) -> tuple[int, ...]:
+    return tuple(v) if isinstance(v, (tuple, list)) else (cast(int, v),)
 
 
 class _MaxPoolNd(Module):
-    _fn = None
+    if TYPE_CHECKING:
+        _fn: ClassVar[Callable[..., Tensor | tuple[Tensor, Tensor]]]  # set by each subclass
+    else:
+        _fn = None
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+    def __init__(self, kernel_size: _IntOrSeq, stride: _IntOrSeq | None = None, padding: _IntOrSeq = 0,
+                 dilation: _IntOrSeq = 1, return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
@@ -31,11 +42,11 @@ class _MaxPoolNd(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
-    def forward(self, input):  # noqa: A002 - PyTorch's argument name
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:  # noqa: A002 - PyTorch's argument name
         return type(self)._fn(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                               self.return_indices)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
@@ -86,7 +97,8 @@ class AvgPool1d(Module):
     [[2.0, 7.0]]
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    def __init__(self, kernel_size: _IntOrSeq, stride: _IntOrSeq | None = None, padding: _IntOrSeq = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True) -> None:
         super().__init__()
         self.kernel_size = _single(kernel_size)
         self.stride = _single(stride if stride is not None else kernel_size)
@@ -94,10 +106,10 @@ class AvgPool1d(Module):
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
@@ -109,8 +121,8 @@ class AvgPool2d(Module):
     AvgPool2d(kernel_size=3, stride=1, padding=1)
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None):
+    def __init__(self, kernel_size: _IntOrSeq, stride: _IntOrSeq | None = None, padding: _IntOrSeq = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: int | None = None) -> None:
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
@@ -119,28 +131,32 @@ class AvgPool2d(Module):
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
                             self.divisor_override)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class _LPPoolNd(Module):
-    _fn = None
+    if TYPE_CHECKING:
+        _fn: ClassVar[Callable[..., Tensor]]  # set by each subclass
+    else:
+        _fn = None
 
-    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+    def __init__(self, norm_type: float, kernel_size: _IntOrSeq, stride: _IntOrSeq | None = None,
+                 ceil_mode: bool = False) -> None:
         super().__init__()
         self.norm_type = norm_type
         self.kernel_size = kernel_size
         self.stride = stride
         self.ceil_mode = ceil_mode
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return type(self)._fn(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"ceil_mode={self.ceil_mode}")
 
@@ -166,11 +182,11 @@ class LPPool2d(_LPPoolNd):
 
 
 class _AdaptivePoolNd(Module):
-    def __init__(self, output_size):
+    def __init__(self, output_size: _OutputSize) -> None:
         super().__init__()
         self.output_size = output_size
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
 
@@ -182,7 +198,7 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
     [[[2.0, 4.0]]]
     """
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.adaptive_avg_pool1d(input, self.output_size)
 
 
@@ -197,12 +213,12 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
     (2, 5, 1, 1)
     """
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.adaptive_avg_pool2d(input, self.output_size)
 
 
 class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
-    def __init__(self, output_size, return_indices=False):
+    def __init__(self, output_size: _OutputSize, return_indices: bool = False) -> None:
         super().__init__(output_size)
         self.return_indices = return_indices
 
@@ -215,7 +231,7 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     [[[3.0, 5.0]]]
     """
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:  # noqa: A002
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
@@ -227,5 +243,5 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     [[[[15.0]]]]
     """
 
-    def forward(self, input):  # noqa: A002
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:  # noqa: A002
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)

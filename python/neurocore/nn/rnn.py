@@ -15,13 +15,16 @@ Equations (gate order as in PyTorch's weight layout, W_ih = [W_i*] stacked by ro
     GRU   r, z = sig(W_i{r,z} x_t + b_i{r,z} + W_h{r,z} h_{t-1} + b_h{r,z})
           n = tanh(W_in x_t + b_in + r * (W_hn h_{t-1} + b_hn)),   h_t = (1 - z) * n + z * h_{t-1}
 """
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from typing import Any, Union
 
 from .. import _core
 from .._core import Tensor
-from .._tensor import float32, rand_like
+from .._tensor import DTypeLike, float32, rand_like
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -35,8 +38,11 @@ _rnn_layer = _core.rnn_layer
 _cat = _core.cat
 _stack = _core.stack
 
+# What RNN/GRU return (output, h_n), and LSTM (output, (h_n, c_n)).
+RNNOutput = Union[tuple[Tensor, Tensor], tuple[Tensor, tuple[Tensor, Tensor]]]
 
-def _dropout(x, p):
+
+def _dropout(x: Tensor, p: float) -> Tensor:
     """Inverted dropout in training mode: the library's functional.dropout when it exists, else a mask
     drawn with nc.rand (same distribution: keep each value with probability 1 - p, scale by 1/(1 - p))."""
     if p >= 1:
@@ -44,12 +50,13 @@ def _dropout(x, p):
     from . import functional
     fn = getattr(functional, "dropout", None)
     if fn is not None:
-        return fn(x, p=p, training=True)
+        out: Tensor = fn(x, p=p, training=True)
+        return out
     keep = (rand_like(x) >= p).to(x.dtype)
     return x * keep * (1.0 / (1.0 - p))
 
 
-def _check_size(name, what, v, allow_zero=False):
+def _check_size(name: str, what: str, v: int, allow_zero: bool = False) -> int:
     if isinstance(v, bool) or not isinstance(v, numbers.Integral):
         raise TypeError(f"{name}: {what} should be of type int, got: {type(v).__name__}")
     if v < 0 or (v == 0 and not allow_zero):
@@ -57,14 +64,14 @@ def _check_size(name, what, v, allow_zero=False):
     return int(v)
 
 
-def _param_dtype(dtype, name):
+def _param_dtype(dtype: DTypeLike | None, name: str) -> _core.DType:
     dt = float32 if dtype is None else _core._parse_dtype(dtype)
     if not dt.is_floating_point:
         raise TypeError(f"{name}: dtype must be floating point, got {dt!r}")
     return dt
 
 
-def _check_device(device, name):
+def _check_device(device: str | None, name: str) -> None:
     if device is not None and str(device) != "cpu":
         raise RuntimeError(f"{name}(device={device!r}): this build of neurocore has no CUDA support")
 
@@ -78,8 +85,9 @@ class RNNBase(Module):
     drawn from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), like PyTorch.
     """
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, proj_size=0, device=None, dtype=None):
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 device: str | None = None, dtype: DTypeLike | None = None) -> None:
         super().__init__()
         name = type(self).__name__
         _check_device(device, name)
@@ -109,12 +117,13 @@ class RNNBase(Module):
         self.proj_size = 0
         gh = _GATES[mode] * hidden_size
         dirs = 2 if bidirectional else 1
-        names = []
+        names: list[list[str]] = []
         for layer in range(num_layers):
             layer_in = input_size if layer == 0 else hidden_size * dirs
             for d in range(dirs):
                 sfx = f"_l{layer}" + ("_reverse" if d == 1 else "")
-                group = [(f"weight_ih{sfx}", [gh, layer_in]), (f"weight_hh{sfx}", [gh, hidden_size])]
+                group: list[tuple[str, list[int]]] = [(f"weight_ih{sfx}", [gh, layer_in]),
+                                                      (f"weight_hh{sfx}", [gh, hidden_size])]
                 if self.bias:
                     group += [(f"bias_ih{sfx}", [gh]), (f"bias_hh{sfx}", [gh])]
                 for pname, shape in group:
@@ -124,34 +133,35 @@ class RNNBase(Module):
         self.reset_parameters()
 
     @property
-    def _flat_weights_names(self):
+    def _flat_weights_names(self) -> list[str]:
         return [n for group in self._layer_names for n in group]
 
     @property
-    def _flat_weights(self):
+    def _flat_weights(self) -> list[Parameter | None]:
         return [getattr(self, n) for n in self._flat_weights_names]
 
     @property
-    def all_weights(self):
+    def all_weights(self) -> list[list[Parameter | None]]:
         """Per layer and direction, the list [weight_ih, weight_hh(, bias_ih, bias_hh)] (PyTorch's)."""
         return [[getattr(self, n) for n in group] for group in self._layer_names]
 
-    def flatten_parameters(self):
+    def flatten_parameters(self) -> None:
         """No-op (PyTorch uses it to compact cuDNN weights)."""
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         """Every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
         stdv = 1.0 / math.sqrt(self.hidden_size)
         for w in self.parameters():
             init.uniform_(w, -stdv, stdv)
 
-    def _check_state(self, name, what, s, expected):
+    def _check_state(self, name: str, what: str, s: object, expected: tuple[int, ...]) -> None:
         if not isinstance(s, Tensor):
             raise TypeError(f"{name}: {what} must be a Tensor, got {type(s).__name__}")
         if tuple(s.shape) != expected:
             raise ValueError(f"{name}: expected {what} of shape {expected}, got {tuple(s.shape)}")
 
-    def forward(self, input, hx=None):  # noqa: A002 - PyTorch's argument name
+    def forward(self, input: Tensor,  # noqa: A002 - PyTorch's argument name
+                hx: Tensor | tuple[Tensor, Tensor] | None = None) -> RNNOutput:
         """input (T, B, F), or (B, T, F) with batch_first, or unbatched (T, F); hx: h0, or (h0, c0) for
         LSTM, each (num_layers * num_directions, B, H) (unbatched: without the B dim), or None for zeros.
         Returns (output, h_n), or (output, (h_n, c_n)) for LSTM; output is (T, B, num_directions * H)
@@ -180,7 +190,8 @@ class RNNBase(Module):
         dirs = 2 if self.bidirectional else 1
         L, H = self.num_layers, self.hidden_size
         expected = (L * dirs, B, H) if batched else (L * dirs, H)
-        h0 = c0 = None
+        h0: Tensor | None = None
+        c0: Tensor | None = None
         if hx is not None:
             if lstm:
                 if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -193,15 +204,16 @@ class RNNBase(Module):
                     raise TypeError(f"{name}: hx must be a Tensor (h0), got {type(hx).__name__}")
                 h0 = hx
                 self._check_state(name, "h0", h0, expected)
-            if not batched:
+            if not batched and h0 is not None:  # (h0 is set whenever hx is)
                 h0 = h0.unsqueeze(1)
                 c0 = c0.unsqueeze(1) if c0 is not None else None
         mode = _CORE_MODE[self.mode]
         p = self.dropout if self.training else 0.0
-        hs, cs = [], []
+        hs: list[Tensor] = []
+        cs: list[Tensor] = []
         layer_input = x
         for layer in range(L):
-            outs = []
+            outs: list[Tensor] = []
             for direction in range(dirs):
                 k = layer * dirs + direction
                 ws = [d[n] for n in self._layer_names[k]]
@@ -211,7 +223,7 @@ class RNNBase(Module):
                 outs.append(res[0])
                 hs.append(res[1])
                 if lstm:
-                    cs.append(res[2])
+                    cs.append(res[2])  # type: ignore[misc]  # LSTM layers return (output, h_n, c_n)
             layer_input = outs[0] if dirs == 1 else _cat(outs, 2)
             if p > 0 and layer < L - 1:
                 layer_input = _dropout(layer_input, p)
@@ -221,12 +233,12 @@ class RNNBase(Module):
         if not batched:
             output = output.squeeze(1)
             h_n = h_n.squeeze(1)
-            c_n = c_n.squeeze(1) if lstm else None
+            c_n = c_n.squeeze(1) if c_n is not None else None
         elif self.batch_first:
             output = output.transpose(0, 1)
-        return (output, (h_n, c_n)) if lstm else (output, h_n)
+        return (output, (h_n, c_n)) if c_n is not None else (output, h_n)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
@@ -254,8 +266,9 @@ class RNN(RNNBase):
     ((5, 3, 20), (2, 3, 20))
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device: str | None = None, dtype: DTypeLike | None = None) -> None:
         if nonlinearity == "tanh":
             mode = "RNN_TANH"
         elif nonlinearity == "relu":
@@ -281,8 +294,9 @@ class LSTM(RNNBase):
     ((64, 8), (64, 16))
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, proj_size=0, device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 device: str | None = None, dtype: DTypeLike | None = None) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          proj_size, device=device, dtype=dtype)
 
@@ -298,8 +312,9 @@ class GRU(RNNBase):
     ((6, 5), (1, 5))
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device: str | None = None, dtype: DTypeLike | None = None) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          device=device, dtype=dtype)
 
@@ -311,7 +326,8 @@ class RNNCellBase(Module):
 
     _mode = "RNN_TANH"
 
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: str | None = None,
+                 dtype: DTypeLike | None = None) -> None:
         super().__init__()
         name = type(self).__name__
         _check_device(device, name)
@@ -330,12 +346,12 @@ class RNNCellBase(Module):
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         stdv = 1.0 / math.sqrt(self.hidden_size)
         for w in self.parameters():
             init.uniform_(w, -stdv, stdv)
 
-    def _step(self, input, states):  # noqa: A002
+    def _step(self, input: Tensor, states: list[tuple[str, Any]]) -> tuple[Tensor, ...]:  # noqa: A002
         name = type(self).__name__
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
@@ -350,7 +366,7 @@ class RNNCellBase(Module):
         batched = input.ndim == 2
         x = input if batched else input.unsqueeze(0)
         expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
-        ss = []
+        ss: list[Tensor | None] = []
         for what, s in states:
             if s is not None:
                 if not isinstance(s, Tensor):
@@ -364,12 +380,12 @@ class RNNCellBase(Module):
         c0 = ss[1] if len(ss) > 1 else None
         res = _rnn_layer(_CORE_MODE[self._mode], x.unsqueeze(0), h0, c0, self.weight_ih, self.weight_hh,
                          self.bias_ih, self.bias_hh, False)
-        outs = res[1:]
+        outs: tuple[Tensor, ...] = res[1:]
         if not batched:
             outs = tuple(o.squeeze(0) for o in outs)
         return outs
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if not self.bias:
             s += ", bias=False"
@@ -387,14 +403,15 @@ class RNNCell(RNNCellBase):
     (3, 6)
     """
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                 device: str | None = None, dtype: DTypeLike | None = None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}; select from 'tanh' or 'relu'")
         self.nonlinearity = nonlinearity
         self._mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
         super().__init__(input_size, hidden_size, bias, device, dtype)
 
-    def forward(self, input, hx=None):  # noqa: A002
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
         return self._step(input, [("hx", hx)])[0]
 
 
@@ -410,12 +427,16 @@ class LSTMCell(RNNCellBase):
 
     _mode = "LSTM"
 
-    def forward(self, input, hx=None):  # noqa: A002
+    def forward(self, input: Tensor,  # noqa: A002
+                hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         if hx is None:
-            hx = (None, None)
+            return self._lstm_step(input, None, None)
         elif not isinstance(hx, (tuple, list)) or len(hx) != 2:
             raise TypeError(f"LSTMCell: hx must be a tuple (h, c), got {type(hx).__name__}")
-        h, c = self._step(input, [("h", hx[0]), ("c", hx[1])])
+        return self._lstm_step(input, hx[0], hx[1])
+
+    def _lstm_step(self, input: Tensor, h0: Tensor | None, c0: Tensor | None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        h, c = self._step(input, [("h", h0), ("c", c0)])
         return h, c
 
 
@@ -429,5 +450,5 @@ class GRUCell(RNNCellBase):
 
     _mode = "GRU"
 
-    def forward(self, input, hx=None):  # noqa: A002
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
         return self._step(input, [("hx", hx)])[0]

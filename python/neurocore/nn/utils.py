@@ -8,7 +8,11 @@
 >>> [round(v, 4) for v in w.grad.tolist()]
 [0.6, 0.8]
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Iterable
+from typing import Union
 
 from .. import _core
 from ..autograd import no_grad
@@ -20,18 +24,20 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_", "l1_penalty", "l2_penalty"]
 
 _NoGrad = no_grad
 
+_Params = Union[Tensor, Iterable[Tensor]]  # one tensor or an iterable of them (e.g. model.parameters())
 
-def _as_list(parameters):
+
+def _as_list(parameters: _Params) -> list[Tensor]:
     if isinstance(parameters, Tensor):
         return [parameters]
     return list(parameters)
 
 
-def _grads(parameters):
-    return [p.grad for p in _as_list(parameters) if p.grad is not None]
+def _grads(parameters: _Params) -> list[Tensor]:
+    return [g for g in (p.grad for p in _as_list(parameters)) if g is not None]
 
 
-def _vector_norm(g, norm_type):
+def _vector_norm(g: Tensor, norm_type: float) -> Tensor:
     """||g||_norm_type as a 0-d tensor of g's dtype (inf: max |g|, -inf: min |g|, 0: count of non-zeros)."""
     if g.numel() == 0:
         return zeros((), dtype=g.dtype)
@@ -49,7 +55,8 @@ def _vector_norm(g, norm_type):
     return a.pow(norm_type).sum().pow(1.0 / norm_type)
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+def clip_grad_norm_(parameters: _Params, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach: bool | None = None) -> Tensor:
     r"""Scale the gradients of ``parameters`` in place so that their joint norm is at most ``max_norm``.
 
     The total norm is the ``norm_type`` norm of all gradients taken together as one vector (``inf``
@@ -89,7 +96,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return total
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters: _Params, clip_value: float) -> None:
     """Clamp every gradient of ``parameters`` in place to [-clip_value, clip_value]; returns None."""
     clip_value = float(clip_value)
     with _NoGrad():
@@ -97,18 +104,19 @@ def clip_grad_value_(parameters, clip_value):
             g.clamp_(-clip_value, clip_value)
 
 
-def _penalty(params, fn, name):
-    params = _as_list(params)
-    if not params:
+def _penalty(params: _Params, fn: Callable[[Tensor], Tensor], name: str) -> Tensor:
+    plist = _as_list(params)
+    if not plist:
         raise ValueError(f"{name}: got no parameters")
-    total = None
-    for p in params:
+    total: Tensor | None = None
+    for p in plist:
         term = fn(p).sum()
         total = term if total is None else total + term
+    assert total is not None  # plist is not empty
     return total
 
 
-def l1_penalty(params):
+def l1_penalty(params: _Params) -> Tensor:
     """sum over the parameters of sum |w|, a differentiable 0-d tensor (add ``lam * l1_penalty(...)``
     to the loss for L1 regularisation; its gradient is lam * sign(w)).
 
@@ -119,7 +127,7 @@ def l1_penalty(params):
     return _penalty(params, lambda p: p.abs(), "l1_penalty")
 
 
-def l2_penalty(params):
+def l2_penalty(params: _Params) -> Tensor:
     """sum over the parameters of sum w^2, a differentiable 0-d tensor (its gradient is 2 w; note
     that SGD's weight_decay=wd equals adding (wd / 2) * l2_penalty to the loss).
 

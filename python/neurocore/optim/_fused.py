@@ -1,22 +1,30 @@
 """Shared machinery of the adaptive optimizers: per-group lists of state tensors and step counts
 that one fused ``_core.<name>_step`` call per group reads and updates in place."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable
+from typing import Any, ClassVar, cast
 
 from .._core import Tensor
 from ..autograd import enable_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, ParamGroup, ParamsT
 
-__all__ = []
+__all__: list[str] = []
+
+# Per group: "step" and each state name -> one entry per parameter (int steps, float scalars,
+# Tensor-or-None state buffers), the lists the fused core step functions update in place.
+Slots = dict[str, list[Any]]
 
 
-def _check_real(cls, group, key):
+def _check_real(cls: str, group: ParamGroup, key: str) -> float:
     v = group[key]
     if not isinstance(v, numbers.Real) or isinstance(v, bool):
         raise TypeError(f"{cls}: {key} must be a real number, got {type(v).__name__}")
-    return v
+    return cast(float, v)  # any numbers.Real; compared and multiplied like a float
 
 
-def _check_lr_eps_wd(cls, group):
+def _check_lr_eps_wd(cls: str, group: ParamGroup) -> None:
     """PyTorch's checks and messages for the options every adaptive optimizer has."""
     for key in ("lr", "eps", "weight_decay"):
         _check_real(cls, group, key)
@@ -28,18 +36,18 @@ def _check_lr_eps_wd(cls, group):
         raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
 
 
-def _check_betas(cls, group):
+def _check_betas(cls: str, group: ParamGroup) -> None:
     betas = group["betas"]
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"{cls}: betas must be a pair (beta1, beta2), got {betas!r}")
     for i, b in enumerate(betas):
         if not isinstance(b, numbers.Real) or isinstance(b, bool):
             raise TypeError(f"{cls}: betas[{i}] must be a real number, got {type(b).__name__}")
-        if not 0.0 <= b < 1.0:
+        if not 0.0 <= cast(float, b) < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {b}")
 
 
-def _scalar(v, kind):
+def _scalar(v: Any, kind: type[int] | type[float]) -> int | float:
     """A step count or mu_product read back from ``state`` (int, float, 0-d tensor or numpy value)."""
     if isinstance(v, Tensor):
         v = v.item()
@@ -56,29 +64,29 @@ class _FusedOptimizer(Optimizer):
     ``state[p]`` shows the same objects (live tensors), with "step" as an int.
     """
 
-    _state_names = ()
-    _scalars = {}
+    _state_names: ClassVar[tuple[str, ...]] = ()
+    _scalars: ClassVar[dict[str, float]] = {}
 
-    def __init__(self, params, defaults):
-        self._slots = []
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self._slots: list[Slots] = []
         self._state_dirty = False
         self._validate_group(dict(defaults))
         super().__init__(params, defaults)
 
-    def _new_slots(self, n):
-        slots = {"step": [0] * n}
+    def _new_slots(self, n: int) -> Slots:
+        slots: Slots = {"step": [0] * n}
         for k, v in self._scalars.items():
             slots[k] = [v] * n
         for k in self._state_names:
             slots[k] = [None] * n
         return slots
 
-    def _group_added(self, group):
+    def _group_added(self, group: ParamGroup) -> None:
         self._slots.append(self._new_slots(len(group["params"])))
 
     # ------------------------------------------------------------------ state <-> slots
 
-    def _export_state(self):
+    def _export_state(self) -> None:
         # Someone is looking at (and may change) `state`: hand out the live values and read
         # `state` back before the next step. While dirty, `_state` is the truth (it may hold edits).
         if self._state_dirty:
@@ -106,7 +114,7 @@ class _FusedOptimizer(Optimizer):
                         st[k] = v
         self._state_dirty = True
 
-    def _import_state(self):
+    def _import_state(self) -> None:
         st = self._state
         self._slots = []
         for group in self.param_groups:
@@ -125,17 +133,17 @@ class _FusedOptimizer(Optimizer):
             self._slots.append(slots)
         self._state_dirty = False
 
-    def _resync(self):
+    def _resync(self) -> None:
         """Re-pair state with parameters after ``state`` or the groups were edited by hand."""
         self._export_state()  # no-op when `_state` already holds the truth
         self._import_state()
 
     # ------------------------------------------------------------------ step
 
-    def _group_step(self, group, slots):
+    def _group_step(self, group: ParamGroup, slots: Slots) -> None:
         raise NotImplementedError
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = None
         if closure is not None:

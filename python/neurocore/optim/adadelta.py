@@ -1,6 +1,9 @@
 """Adadelta, one fused core call per parameter group."""
+from __future__ import annotations
+
 from .. import _core
-from ._fused import _check_lr_eps_wd, _check_real, _FusedOptimizer
+from ._fused import Slots, _check_lr_eps_wd, _check_real, _FusedOptimizer
+from .optimizer import ParamGroup, ParamsT
 
 __all__ = ["Adadelta"]
 
@@ -30,15 +33,16 @@ class Adadelta(_FusedOptimizer):
 
     _state_names = ("square_avg", "acc_delta")
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0,
+                 *, maximize: bool = False) -> None:
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         _check_lr_eps_wd("Adadelta", group)
         if not 0.0 <= _check_real("Adadelta", group, "rho") <= 1.0:
             raise ValueError(f"Invalid rho value: {group['rho']}")
 
-    def _group_step(self, group, s):
+    def _group_step(self, group: ParamGroup, s: Slots) -> None:
         _adadelta_step(group["params"], s["square_avg"], s["acc_delta"], s["step"], group["lr"], group["rho"],
                        group["eps"], group["weight_decay"], group["maximize"])

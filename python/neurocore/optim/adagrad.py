@@ -1,6 +1,9 @@
 """Adagrad, one fused core call per parameter group."""
+from __future__ import annotations
+
 from .. import _core
-from ._fused import _check_lr_eps_wd, _check_real, _FusedOptimizer
+from ._fused import Slots, _check_lr_eps_wd, _check_real, _FusedOptimizer
+from .optimizer import ParamGroup, ParamsT
 
 __all__ = ["Adagrad"]
 
@@ -28,18 +31,18 @@ class Adagrad(_FusedOptimizer):
 
     _state_names = ("sum",)
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
-                 maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False) -> None:
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         _check_lr_eps_wd("Adagrad", group)
         for key in ("lr_decay", "initial_accumulator_value"):
             if not 0.0 <= _check_real("Adagrad", group, key):
                 raise ValueError(f"Invalid {key} value: {group[key]}")
 
-    def _group_step(self, group, s):
+    def _group_step(self, group: ParamGroup, s: Slots) -> None:
         _adagrad_step(group["params"], s["sum"], s["step"], group["lr"], group["lr_decay"], group["weight_decay"],
                       group["initial_accumulator_value"], group["eps"], group["maximize"])

@@ -1,6 +1,9 @@
 """Adam and AdamW, one fused core call per parameter group."""
+from __future__ import annotations
+
 from .. import _core
-from ._fused import _check_betas, _check_lr_eps_wd, _FusedOptimizer
+from ._fused import Slots, _check_betas, _check_lr_eps_wd, _FusedOptimizer
+from .optimizer import ParamGroup, ParamsT
 
 __all__ = ["Adam", "AdamW"]
 
@@ -31,17 +34,17 @@ class Adam(_FusedOptimizer):
     _state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     _decoupled = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False) -> None:
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         _check_lr_eps_wd(type(self).__name__, group)
         _check_betas(type(self).__name__, group)
 
-    def _group_step(self, group, s):
+    def _group_step(self, group: ParamGroup, s: Slots) -> None:
         beta1, beta2 = group["betas"]
         _adam_step(group["params"], s["exp_avg"], s["exp_avg_sq"], s["max_exp_avg_sq"], s["step"], group["lr"],
                    beta1, beta2, group["eps"], group["weight_decay"], group["amsgrad"], group["maximize"],
@@ -65,7 +68,7 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                          maximize=maximize)

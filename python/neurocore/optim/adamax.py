@@ -1,6 +1,9 @@
 """Adamax, one fused core call per parameter group."""
+from __future__ import annotations
+
 from .. import _core
-from ._fused import _check_betas, _check_lr_eps_wd, _FusedOptimizer
+from ._fused import Slots, _check_betas, _check_lr_eps_wd, _FusedOptimizer
+from .optimizer import ParamGroup, ParamsT
 
 __all__ = ["Adamax"]
 
@@ -27,15 +30,16 @@ class Adamax(_FusedOptimizer):
 
     _state_names = ("exp_avg", "exp_inf")
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, *, maximize: bool = False) -> None:
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         _check_lr_eps_wd("Adamax", group)
         _check_betas("Adamax", group)
 
-    def _group_step(self, group, s):
+    def _group_step(self, group: ParamGroup, s: Slots) -> None:
         beta1, beta2 = group["betas"]
         _adamax_step(group["params"], s["exp_avg"], s["exp_inf"], s["step"], group["lr"], beta1, beta2,
                      group["eps"], group["weight_decay"], group["maximize"])

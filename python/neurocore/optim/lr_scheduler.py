@@ -21,11 +21,15 @@ warns) jumps to an epoch using the closed form where there is one.
 >>> lrs
 [1.0, 1.0, 0.5, 0.5, 0.25]
 """
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .optimizer import Optimizer
 
@@ -36,7 +40,7 @@ _EPOCH_WARNING = ("The epoch parameter in `scheduler.step()` was not necessary a
                   "possible. Please use `scheduler.step()` to step the scheduler.")
 
 
-def _check_optimizer(optimizer):
+def _check_optimizer(optimizer: Optimizer) -> None:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
@@ -45,7 +49,7 @@ class LRScheduler:
     """Base class: subclasses implement ``get_lr()`` (the rates for ``self.last_epoch``, from the
     groups' current rates) and optionally ``_get_closed_form_lr()``."""
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         if last_epoch == -1:
@@ -60,18 +64,18 @@ class LRScheduler:
         self.last_epoch = last_epoch
         self._initial_step()
 
-    def _initial_step(self):
+    def _initial_step(self) -> None:
         self._step_count = 0
         self.step()
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         raise NotImplementedError
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         """The rates the last ``step()`` set, one per parameter group."""
         return self._last_lr
 
-    def step(self, epoch=None):
+    def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or jump to ``epoch``, deprecated) and set the groups' rates."""
         self._step_count += 1
         if epoch is None:
@@ -82,29 +86,30 @@ class LRScheduler:
             values = self._jump(epoch)
         self._set(values)
 
-    def _jump(self, epoch):
+    def _jump(self, epoch: int) -> list[float]:
         self.last_epoch = epoch
         if hasattr(self, "_get_closed_form_lr"):
-            return self._get_closed_form_lr()
+            closed: list[float] = self._get_closed_form_lr()
+            return closed
         return self.get_lr()
 
-    def _set(self, values):
+    def _set(self, values: list[float]) -> None:
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer (which has its own state_dict)."""
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update(state_dict)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, last_lr={getattr(self, '_last_lr', None)})"
 
 
-def _current(sched):
+def _current(sched: LRScheduler | ReduceLROnPlateau) -> list[float]:
     return [group["lr"] for group in sched.optimizer.param_groups]
 
 
@@ -118,36 +123,37 @@ class StepLR(LRScheduler):
     [0.1]
     """
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         if not isinstance(step_size, numbers.Integral) or step_size <= 0:
             raise ValueError(f"step_size must be a positive integer, got {step_size}")
-        self.step_size = step_size
-        self.gamma = gamma
+        self.step_size: int = step_size
+        self.gamma: float = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return _current(self)
         return [lr * self.gamma for lr in _current(self)]
 
-    def _get_closed_form_lr(self):
+    def _get_closed_form_lr(self) -> list[float]:
         return [b * self.gamma ** (self.last_epoch // self.step_size) for b in self.base_lrs]
 
 
 class MultiStepLR(LRScheduler):
     """lr = base_lr * gamma ** (number of milestones <= epoch); a milestone listed twice counts twice."""
 
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self.last_epoch not in self.milestones:
             return _current(self)
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in _current(self)]
 
-    def _get_closed_form_lr(self):
+    def _get_closed_form_lr(self) -> list[float]:
         milestones = sorted(self.milestones.elements())
         return [b * self.gamma ** bisect_right(milestones, self.last_epoch) for b in self.base_lrs]
 
@@ -155,16 +161,16 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """lr = base_lr * gamma ** epoch."""
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self.last_epoch == 0:
             return _current(self)
         return [lr * self.gamma for lr in _current(self)]
 
-    def _get_closed_form_lr(self):
+    def _get_closed_form_lr(self) -> list[float]:
         return [b * self.gamma ** self.last_epoch for b in self.base_lrs]
 
 
@@ -176,14 +182,15 @@ class CosineAnnealingLR(LRScheduler):
     Ref: Loshchilov & Hutter 2017, "SGDR: Stochastic Gradient Descent with Warm Restarts".
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):  # noqa: N803 - PyTorch's name
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,  # noqa: N803 - PyTorch's name
+                 last_epoch: int = -1) -> None:
         if not isinstance(T_max, numbers.Integral) or T_max <= 0:
             raise ValueError(f"T_max must be a positive integer, got {T_max}")
-        self.T_max = T_max
-        self.eta_min = eta_min
+        self.T_max: int = T_max
+        self.eta_min: float = eta_min
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         e, T, lo = self.last_epoch, self.T_max, self.eta_min
         if e == 0:
             return _current(self)
@@ -194,7 +201,7 @@ class CosineAnnealingLR(LRScheduler):
         return [(1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T)) * (lr - lo) + lo
                 for lr in _current(self)]
 
-    def _get_closed_form_lr(self):
+    def _get_closed_form_lr(self) -> list[float]:
         lo = self.eta_min
         return [lo + (b - lo) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2 for b in self.base_lrs]
 
@@ -203,7 +210,8 @@ class LinearLR(LRScheduler):
     """Linear warm-up (or decay) of the factor from start_factor to end_factor over total_iters
     epochs, then constant: lr = base_lr * (start + (end - start) * min(epoch, total_iters) / total_iters)."""
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5, last_epoch: int = -1) -> None:
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1, "
                              f"got {start_factor}")
@@ -211,12 +219,12 @@ class LinearLR(LRScheduler):
             raise ValueError(f"Ending multiplicative factor expected to be between 0 and 1, got {end_factor}")
         if not isinstance(total_iters, numbers.Integral) or total_iters <= 0:
             raise ValueError(f"total_iters must be a positive integer, got {total_iters}")
-        self.start_factor = start_factor
-        self.end_factor = end_factor
-        self.total_iters = total_iters
+        self.start_factor: float = start_factor
+        self.end_factor: float = end_factor
+        self.total_iters: int = total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         e, s, f = self.last_epoch, self.start_factor, self.end_factor
         if e == 0:
             return [lr * s for lr in _current(self)]
@@ -224,7 +232,7 @@ class LinearLR(LRScheduler):
             return _current(self)
         return [lr * (1.0 + (f - s) / (self.total_iters * s + (e - 1) * (f - s))) for lr in _current(self)]
 
-    def _get_closed_form_lr(self):
+    def _get_closed_form_lr(self) -> list[float]:
         s, f = self.start_factor, self.end_factor
         return [b * (s + (f - s) * min(self.total_iters, self.last_epoch) / self.total_iters) for b in self.base_lrs]
 
@@ -234,7 +242,8 @@ class LambdaLR(LRScheduler):
 
     state_dict() saves callable objects' attributes but not plain functions or lambdas."""
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         n = len(optimizer.param_groups)
         if isinstance(lr_lambda, (list, tuple)):
@@ -248,15 +257,15 @@ class LambdaLR(LRScheduler):
                 raise TypeError(f"lr_lambda must be callable, got {type(f).__name__}")
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         return [b * f(self.last_epoch) for f, b in zip(self.lr_lambdas, self.base_lrs)]
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
         state["lr_lambdas"] = [None if _is_plain_function(f) else dict(f.__dict__) for f in self.lr_lambdas]
         return state
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         state_dict = dict(state_dict)
         lambdas = state_dict.pop("lr_lambdas", [None] * len(self.lr_lambdas))
         self.__dict__.update(state_dict)
@@ -265,7 +274,7 @@ class LambdaLR(LRScheduler):
                 f.__dict__.update(saved)
 
 
-def _is_plain_function(f):
+def _is_plain_function(f: object) -> bool:
     import types
     return isinstance(f, (types.FunctionType, types.BuiltinFunctionType, types.MethodType))
 
@@ -274,7 +283,8 @@ class SequentialLR(LRScheduler):
     """Runs ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` (restarted at its epoch
     0) until ``milestones[1]``, and so on. A common use: LinearLR warm-up then CosineAnnealingLR."""
 
-    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler], milestones: Iterable[int],
+                 last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         schedulers, milestones = list(schedulers), list(milestones)
         if len(schedulers) < 1:
@@ -303,7 +313,8 @@ class SequentialLR(LRScheduler):
         schedulers[0]._initial_step()
         self._last_lr = schedulers[0].get_last_lr()
 
-    def step(self):
+    # PyTorch's SequentialLR.step takes no epoch either (there is no closed form across schedules).
+    def step(self) -> None:  # type: ignore[override]
         self.last_epoch += 1
         idx = bisect_right(self._milestones, self.last_epoch)
         s = self._schedulers[idx]
@@ -314,12 +325,12 @@ class SequentialLR(LRScheduler):
             s.step()
         self._last_lr = s.get_last_lr()
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         state_dict = dict(state_dict)
         saved = state_dict.pop("_schedulers")
         self.__dict__.update(state_dict)
@@ -336,8 +347,9 @@ class ReduceLROnPlateau:
     ``min_lr`` and changes smaller than ``eps`` are skipped.
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
+                 min_lr: float | list[float] = 0, eps: float = 1e-8) -> None:
         _check_optimizer(optimizer)
         if factor >= 1.0:
             raise ValueError(f"Factor should be < 1.0, got {factor}")
@@ -364,23 +376,23 @@ class ReduceLROnPlateau:
         self._init_is_better()
         self._reset()
 
-    def _init_is_better(self):
+    def _init_is_better(self) -> None:
         if self.mode not in ("min", "max"):
             raise ValueError(f"mode {self.mode} is unknown!")
         if self.threshold_mode not in ("rel", "abs"):
             raise ValueError(f"threshold mode {self.threshold_mode} is unknown!")
         self.mode_worse = math.inf if self.mode == "min" else -math.inf
 
-    def _reset(self):
+    def _reset(self) -> None:
         self.best = self.mode_worse
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
 
     @property
-    def in_cooldown(self):
+    def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
-    def is_better(self, a, best):
+    def is_better(self, a: float, best: float) -> bool:
         if self.mode == "min" and self.threshold_mode == "rel":
             return a < best * (1.0 - self.threshold)
         if self.mode == "min":
@@ -389,7 +401,7 @@ class ReduceLROnPlateau:
             return a > best * (self.threshold + 1.0)
         return a > best + self.threshold
 
-    def step(self, metrics, epoch=None):
+    def step(self, metrics: float, epoch: int | None = None) -> None:
         current = float(metrics)
         if epoch is None:
             epoch = self.last_epoch + 1
@@ -414,13 +426,13 @@ class ReduceLROnPlateau:
             self.num_bad_epochs = 0
         self._last_lr = _current(self)
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         return self._last_lr
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update(state_dict)
         self._init_is_better()
 
@@ -433,15 +445,17 @@ class OneCycleLR(LRScheduler):
     Stepping more than ``total_steps`` times raises ValueError.
     """
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
-                 anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
-                 final_div_factor=1e4, three_phase=False, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, max_lr: float | list[float], total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True, base_momentum: float = 0.85,
+                 max_momentum: float = 0.95, div_factor: float = 25.0, final_div_factor: float = 1e4,
+                 three_phase: bool = False, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         if total_steps is not None:
             if not isinstance(total_steps, numbers.Integral) or total_steps <= 0:
                 raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
-            self.total_steps = total_steps
+            self.total_steps: int = total_steps
         elif epochs is not None and steps_per_epoch is not None:
             if not isinstance(epochs, numbers.Integral) or epochs <= 0:
                 raise ValueError(f"Expected positive integer epochs, but got {epochs}")
@@ -454,10 +468,10 @@ class OneCycleLR(LRScheduler):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
-        self._anneal_func_type = anneal_strategy
+        self._anneal_func_type: str = anneal_strategy
         n = self.total_steps
         if three_phase:
-            self._schedule_phases = [
+            self._schedule_phases: list[dict[str, Any]] = [
                 dict(end_step=float(pct_start * n) - 1, start_lr="initial_lr", end_lr="max_lr",
                      start_momentum="max_momentum", end_momentum="base_momentum"),
                 dict(end_step=float(2 * pct_start * n) - 2, start_lr="max_lr", end_lr="initial_lr",
@@ -478,11 +492,11 @@ class OneCycleLR(LRScheduler):
                 group["initial_lr"] = m / div_factor
                 group["max_lr"] = m
                 group["min_lr"] = group["initial_lr"] / final_div_factor
-        self.cycle_momentum = cycle_momentum
+        self.cycle_momentum: bool = cycle_momentum
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
                 raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1: bool = "betas" in optimizer.defaults
             max_ms = _per_group("max_momentum", optimizer, max_momentum)
             base_ms = _per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
@@ -495,12 +509,12 @@ class OneCycleLR(LRScheduler):
                     group["base_momentum"] = b
         super().__init__(optimizer, last_epoch)
 
-    def _anneal(self, start, end, pct):
+    def _anneal(self, start: float, end: float, pct: float) -> float:
         if self._anneal_func_type == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(f"Tried to step {step} times. The specified number of total steps is {self.total_steps}")
@@ -525,7 +539,7 @@ class OneCycleLR(LRScheduler):
         return lrs
 
 
-def _per_group(name, optimizer, value):
+def _per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
     n = len(optimizer.param_groups)
     if isinstance(value, (list, tuple)):
         if len(value) != n:

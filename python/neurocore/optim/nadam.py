@@ -1,6 +1,9 @@
 """NAdam, one fused core call per parameter group."""
+from __future__ import annotations
+
 from .. import _core
-from ._fused import _check_betas, _check_lr_eps_wd, _check_real, _FusedOptimizer
+from ._fused import Slots, _check_betas, _check_lr_eps_wd, _check_real, _FusedOptimizer
+from .optimizer import ParamGroup, ParamsT
 
 __all__ = ["NAdam"]
 
@@ -31,19 +34,20 @@ class NAdam(_FusedOptimizer):
     _state_names = ("exp_avg", "exp_avg_sq")
     _scalars = {"mu_product": 1.0}
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3, *,
-                 decoupled_weight_decay=False, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, momentum_decay: float = 4e-3, *, decoupled_weight_decay: bool = False,
+                 maximize: bool = False) -> None:
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         _check_lr_eps_wd("NAdam", group)
         _check_betas("NAdam", group)
         if not 0.0 <= _check_real("NAdam", group, "momentum_decay"):
             raise ValueError(f"Invalid momentum_decay value: {group['momentum_decay']}")
 
-    def _group_step(self, group, s):
+    def _group_step(self, group: ParamGroup, s: Slots) -> None:
         beta1, beta2 = group["betas"]
         _nadam_step(group["params"], s["exp_avg"], s["exp_avg_sq"], s["step"], s["mu_product"], group["lr"], beta1,
                     beta2, group["eps"], group["weight_decay"], group["momentum_decay"],

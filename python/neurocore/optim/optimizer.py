@@ -1,23 +1,31 @@
 """Optimizer base class with PyTorch's semantics (param groups, state, state_dict)."""
+from __future__ import annotations
+
 import collections
+from collections.abc import Callable, Iterable
+from typing import Any, Union
 
 import numpy as np
 
 from .. import _core
 from .._core import Tensor
 
+# What an optimizer takes: tensors, (name, tensor) pairs (named_parameters()) or parameter-group dicts.
+ParamsT = Union[Iterable[Tensor], Iterable[tuple[str, Tensor]], Iterable[dict[str, Any]]]
+ParamGroup = dict[str, Any]  # "params": list of tensors, plus the optimizer's options
+
 __all__ = ["Optimizer"]
 
 
 class _RequiredParameter:
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<required parameter>"
 
 
 required = _RequiredParameter()
 
 
-def _describe(p, names, gi, i):
+def _describe(p: Tensor, names: dict[int, str], gi: int, i: int) -> str:
     name = names.get(id(p))
     where = f"'{name}'" if name else f"at index {i} of parameter group {gi}"
     return f"parameter {where} (shape {tuple(p.shape)}, dtype {p.dtype!r})"
@@ -34,18 +42,18 @@ class Optimizer:
     ``state_dict()`` saves by parameter position.
     """
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
-        self._state = collections.defaultdict(dict)
-        self.param_groups = []
-        self._param_names = {}
+        self._state: collections.defaultdict[Tensor, dict[str, Any]] = collections.defaultdict(dict)
+        self.param_groups: list[ParamGroup] = []
+        self._param_names: dict[int, str] = {}
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
                             f"but got a single {type(params).__name__} (wrap it in a list)")
         if isinstance(params, (set, frozenset)):
             raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering "
                             "of tensors in sets will change between runs; use a list")
-        groups = list(params)
+        groups: list[Any] = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -56,25 +64,25 @@ class Optimizer:
     # ------------------------------------------------------------------ state
 
     @property
-    def state(self):
+    def state(self) -> collections.defaultdict[Tensor, dict[str, Any]]:
         """dict parameter -> dict of that parameter's state (e.g. "momentum_buffer")."""
         self._export_state()
         return self._state
 
     @state.setter
-    def state(self, value):
+    def state(self, value: dict[Tensor, dict[str, Any]]) -> None:
         self._state = collections.defaultdict(dict, value)
         self._import_state()
 
-    def _export_state(self):
+    def _export_state(self) -> None:
         """Hook: subclasses keeping state outside ``_state`` (for speed) copy it in here."""
 
-    def _import_state(self):
+    def _import_state(self) -> None:
         """Hook: the inverse of ``_export_state``, after ``_state`` was changed from outside."""
 
     # ------------------------------------------------------------------ groups
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: ParamGroup) -> None:
         """Add a group: a dict with "params" (a tensor or an iterable of tensors) and options."""
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
@@ -90,8 +98,8 @@ class Optimizer:
         else:
             params = list(params)
         gi = len(self.param_groups)
-        names = {}
-        plist = []
+        names: dict[int, str] = {}
+        plist: list[Tensor] = []
         for i, p in enumerate(params):
             if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str):
                 names[id(p[1])] = p[0]
@@ -101,7 +109,7 @@ class Optimizer:
                                 f"{type(p).__name__}")
             plist.append(p)
         all_names = {**self._param_names, **names}
-        seen = set()
+        seen: set[int] = set()
         for i, p in enumerate(plist):
             if not p.is_leaf:
                 raise ValueError(f"can't optimize a non-leaf Tensor: {_describe(p, all_names, gi, i)} was computed "
@@ -127,15 +135,15 @@ class Optimizer:
         self.param_groups.append(group)
         self._group_added(group)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         """Hook: check a group's options (raise ValueError)."""
 
-    def _group_added(self, group):
+    def _group_added(self, group: ParamGroup) -> None:
         """Hook: set up per-group structures."""
 
     # ------------------------------------------------------------------ gradients and steps
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every parameter's gradient (or zero it in place with ``set_to_none=False``)."""
         for group in self.param_groups:
             if set_to_none:
@@ -147,33 +155,33 @@ class Optimizer:
                     if g is not None:
                         g.zero_()
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ state dict
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """{"state": {index: {name: value}}, "param_groups": [{options..., "params": [indices]}]}.
 
         Parameters are numbered across groups in order. Tensor state values are copies.
         """
-        index = {}
-        groups = []
+        index: dict[int, int] = {}
+        groups: list[dict[str, Any]] = []
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
-            ids = []
+            ids: list[int] = []
             for p in group["params"]:
                 index.setdefault(id(p), len(index))
                 ids.append(index[id(p)])
             packed["params"] = ids
             groups.append(packed)
-        state = {}
+        state: dict[int, dict[str, Any]] = {}
         for p_id, s in ((id(p), s) for p, s in self.state.items()):
             if p_id in index:
                 state[index[p_id]] = {k: (v.detach().clone() if isinstance(v, Tensor) else v) for k, v in s.items()}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load options and state saved by ``state_dict()`` (tensors or numpy arrays as values).
 
         The groups must match in number and size. Floating state tensors are converted to their
@@ -185,7 +193,7 @@ class Optimizer:
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups but the optimizer has "
                              f"{len(self.param_groups)}")
-        id_map = {}
+        id_map: dict[int, Tensor] = {}
         for gi, (g, sg) in enumerate(zip(self.param_groups, saved_groups)):
             if len(g["params"]) != len(sg["params"]):
                 raise ValueError(f"loaded state dict contains a parameter group {gi} of {len(sg['params'])} "
@@ -193,13 +201,13 @@ class Optimizer:
                                  f"({len(g['params'])} parameters)")
             for saved_id, p in zip(sg["params"], g["params"]):
                 id_map[saved_id] = p
-        new_state = collections.defaultdict(dict)
+        new_state: collections.defaultdict[Tensor, dict[str, Any]] = collections.defaultdict(dict)
         for k, s in state_dict["state"].items():
             key = int(k)
             if key not in id_map:
                 raise ValueError(f"loaded state dict has state for parameter {key}, which no group lists")
             p = id_map[key]
-            entry = {}
+            entry: dict[str, Any] = {}
             for name, v in s.items():
                 if isinstance(v, np.ndarray):
                     v = _core.from_numpy(np.ascontiguousarray(v))
@@ -219,7 +227,7 @@ class Optimizer:
         self._state = new_state
         self._import_state()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [type(self).__name__ + " ("]
         for i, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")

@@ -1,6 +1,9 @@
 """RMSprop, one fused core call per parameter group."""
+from __future__ import annotations
+
 from .. import _core
-from ._fused import _check_lr_eps_wd, _check_real, _FusedOptimizer
+from ._fused import Slots, _check_lr_eps_wd, _check_real, _FusedOptimizer
+from .optimizer import ParamGroup, ParamsT
 
 __all__ = ["RMSprop"]
 
@@ -30,20 +33,21 @@ class RMSprop(_FusedOptimizer):
 
     _state_names = ("square_avg", "momentum_buffer", "grad_avg")
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
-                 maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
+                 maximize: bool = False) -> None:
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                         centered=centered, maximize=maximize)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         _check_lr_eps_wd("RMSprop", group)
         if not 0.0 <= _check_real("RMSprop", group, "momentum"):
             raise ValueError(f"Invalid momentum value: {group['momentum']}")
         if not 0.0 <= _check_real("RMSprop", group, "alpha") <= 1.0:
             raise ValueError(f"Invalid alpha value: {group['alpha']}")
 
-    def _group_step(self, group, s):
+    def _group_step(self, group: ParamGroup, s: Slots) -> None:
         _rmsprop_step(group["params"], s["square_avg"], s["momentum_buffer"], s["grad_avg"], s["step"], group["lr"],
                       group["alpha"], group["eps"], group["weight_decay"], group["momentum"], group["centered"],
                       group["maximize"])

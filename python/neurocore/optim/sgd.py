@@ -1,9 +1,14 @@
 """Stochastic gradient descent (with momentum, Nesterov, weight decay), one fused core call per group."""
+from __future__ import annotations
+
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 from .. import _core
+from .._core import Tensor
 from ..autograd import enable_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, ParamGroup, ParamsT
 
 __all__ = ["SGD"]
 
@@ -32,16 +37,16 @@ class SGD(Optimizer):
     [0.800000011920929, 1.600000023841858]
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-                 maximize=False):
-        self._bufs = []
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False) -> None:
+        self._bufs: list[list[Tensor | None]] = []  # per group: momentum buffers, None until first used
         self._state_dirty = False
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize)
         self._validate_group(defaults)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         for key in ("lr", "momentum", "dampening", "weight_decay"):
             v = group[key]
             if not isinstance(v, numbers.Real) or isinstance(v, bool):
@@ -56,10 +61,10 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening "
                              f"(got momentum={group['momentum']}, dampening={group['dampening']})")
 
-    def _group_added(self, group):
+    def _group_added(self, group: ParamGroup) -> None:
         self._bufs.append([None] * len(group["params"]))
 
-    def _export_state(self):
+    def _export_state(self) -> None:
         # Someone is looking at (and may change) `state`: hand out the live buffers, and read
         # `state` back before the next step. While `state` is already handed out it is the truth.
         if self._state_dirty:
@@ -72,20 +77,20 @@ class SGD(Optimizer):
                     self._state[p].pop("momentum_buffer", None)
         self._state_dirty = True
 
-    def _import_state(self):
+    def _import_state(self) -> None:
         st = self._state
         self._bufs = [[(st[p].get("momentum_buffer") if p in st else None) for p in group["params"]]
                       for group in self.param_groups]
         self._state_dirty = False
 
-    def _resync(self):
+    def _resync(self) -> None:
         """Re-pair buffers with parameters after ``state`` or the groups were edited by hand
         (buffers of parameters appended to a group start empty)."""
         if not self._state_dirty:
             self._export_state()
         self._import_state()
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns ``closure()``'s loss if given."""
         loss = None
         if closure is not None:

@@ -1,4 +1,9 @@
 """Compare analytic gradients with central finite differences (in float64)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .. import _core
@@ -10,18 +15,21 @@ class GradcheckError(AssertionError):
     """Raised when an analytic gradient disagrees with the numerical one."""
 
 
-def _scalarize(out, weights):
+def _scalarize(out: Any, weights: Sequence[Tensor | None]) -> Tensor:
     outs = out if isinstance(out, (tuple, list)) else (out,)
-    total = None
+    total: Tensor | None = None
     for o, w in zip(outs, weights):
         if o is None or not o.dtype.is_floating_point:
             continue
         term = (o * w).sum()
         total = term if total is None else total + term
+    if total is None:  # e.g. fn returned only integer tensors: nothing to differentiate
+        raise ValueError("gradcheck: fn returned no floating-point tensor to differentiate")
     return total
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+              raise_exception: bool = True, seed: int | None = 0) -> bool:
     """Check d(sum(fn(*inputs) * w))/d(input) against central differences, for every input that
     requires grad, with a random weight w (all-ones weights hide bugs such as a wrong sign that
     cancels out). Inputs should be float64. Returns True, or raises GradcheckError naming the
@@ -46,7 +54,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     analytic = {i: (inputs[i].grad.numpy().copy() if inputs[i].grad is not None else np.zeros(inputs[i].shape))
                 for i in with_grad}
 
-    worst = (0.0, None, None, 0.0, 0.0)
+    # (excess over tolerance, input, index, numerical, analytic) of the worst element so far
+    worst: tuple[float, int | None, tuple[Any, ...], float, float] = (0.0, None, (), 0.0, 0.0)
     with _core_no_grad():
         for i in with_grad:
             x = inputs[i]
@@ -73,9 +82,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
                 worst = (float(bad.max()), i, np.unravel_index(k, x.shape), numeric.reshape(-1)[k],
                          analytic[i].reshape(-1)[k])
     if worst[1] is not None:
-        _, i, idx, num, ana = worst
-        msg = (f"gradcheck: gradient of input {i} at index {tuple(int(v) for v in idx)} is {ana:.8g} (analytic) "
-               f"but {num:.8g} (numerical); |diff| = {abs(ana - num):.3g} > atol + rtol*|numerical|")
+        _, bad_input, idx, num, ana = worst
+        msg = (f"gradcheck: gradient of input {bad_input} at index {tuple(int(v) for v in idx)} is {ana:.8g} "
+               f"(analytic) but {num:.8g} (numerical); |diff| = {abs(ana - num):.3g} > atol + rtol*|numerical|")
         if raise_exception:
             raise GradcheckError(msg)
         return False
