@@ -40,7 +40,8 @@ def test_layer_call_errors_name_expected_and_found_shapes():
     a = Input((4,))
     dense = layers.Dense(3, name="narrow")
     dense(a)
-    with pytest.raises(ValueError, match=r'layer "narrow".*expected shape=\(None, 4\), found shape=\(None, 5\)'):
+    with pytest.raises(ValueError, match=r'Input 0 of layer "narrow" is incompatible with the layer: expected axis -1 '
+                                         r"of input shape to have value 4, but received input with shape \(None, 5\)"):
         dense(Input((5,)))
     with pytest.raises(TypeError, match="mix of KerasTensors"):
         layers.Add()([a, nc.zeros((2, 4))])
@@ -65,7 +66,7 @@ _ELEMENTWISE = [
 @pytest.mark.parametrize("cls, ref, n", _ELEMENTWISE, ids=[c[0].__name__ for c in _ELEMENTWISE])
 def test_elementwise_merge_values(cls, ref, n, dtype):
     xs = [_RNG.normal(size=(5, 3, 4)).astype(dtype) for _ in range(n)]
-    out = cls()([nc.tensor(x) for x in xs])
+    out = cls(dtype=np.dtype(dtype).name)([nc.tensor(x) for x in xs])
     assert out.shape == (5, 3, 4) and out.dtype == nc.tensor(xs[0]).dtype
     np.testing.assert_allclose(out.numpy(), ref(xs), rtol=1e-6 if dtype == np.float32 else 1e-12)
 
@@ -76,7 +77,7 @@ def test_elementwise_merge_gradients(cls, ref, n):
     base = np.arange(n * 6, dtype=np.float64).reshape(n, 2, 3)
     xs = [nc.tensor(_RNG.permutation(base.reshape(-1)).reshape(n, 2, 3)[i] * 0.37 + 0.1, requires_grad=True)
           for i in range(n)]
-    layer = cls()
+    layer = cls(dtype="float64")
     assert gradcheck(lambda *ts: layer(list(ts)), xs)
 
 
@@ -108,14 +109,15 @@ def test_elementwise_merge_broadcasts_like_keras():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_concatenate_values_gradients_and_errors(dtype):
     xs = [_RNG.normal(size=(3, 2, k)).astype(dtype) for k in (1, 4, 2)]
-    out = layers.Concatenate()([nc.tensor(x) for x in xs])
+    name = np.dtype(dtype).name
+    out = layers.Concatenate(dtype=name)([nc.tensor(x) for x in xs])
     np.testing.assert_allclose(out.numpy(), np.concatenate(xs, axis=-1))
-    out = layers.concatenate([nc.tensor(x) for x in (xs[1], xs[1])], axis=1)
+    out = layers.concatenate([nc.tensor(x) for x in (xs[1], xs[1])], axis=1, dtype=name)
     np.testing.assert_allclose(out.numpy(), np.concatenate([xs[1], xs[1]], axis=1))
     assert layers.Concatenate(axis=1)([Input((2, 3)), Input((5, 3))]).shape == (None, 7, 3)
     if dtype == np.float64:
         ts = [nc.tensor(x, requires_grad=True) for x in xs]
-        layer = layers.Concatenate()
+        layer = layers.Concatenate(dtype="float64")
         assert gradcheck(lambda *t: layer(list(t)), ts)
     with pytest.raises(ValueError, match=r"matching shapes except for the concatenation axis. Received: "
                                          r"input_shape=\[\(None, 4\), \(None, 5, 3\)\]"):
@@ -127,21 +129,21 @@ def test_concatenate_values_gradients_and_errors(dtype):
 def test_dot_values_shapes_normalize_and_gradients():
     x = _RNG.normal(size=(5, 4))
     y = _RNG.normal(size=(5, 4))
-    out = layers.Dot(axes=1)([nc.tensor(x), nc.tensor(y)])
+    out = layers.Dot(axes=1, dtype="float64")([nc.tensor(x), nc.tensor(y)])
     assert out.shape == (5, 1)
     np.testing.assert_allclose(out.numpy()[:, 0], (x * y).sum(1), rtol=1e-12)
-    cos = layers.Dot(axes=1, normalize=True)([nc.tensor(x), nc.tensor(y)]).numpy()[:, 0]
+    cos = layers.Dot(axes=1, normalize=True, dtype="float64")([nc.tensor(x), nc.tensor(y)]).numpy()[:, 0]
     np.testing.assert_allclose(cos, (x * y).sum(1) / np.linalg.norm(x, axis=1) / np.linalg.norm(y, axis=1),
                                rtol=1e-12)
     a = _RNG.normal(size=(3, 2, 4))
     b = _RNG.normal(size=(3, 5, 4))
-    out = layers.dot([nc.tensor(a), nc.tensor(b)], axes=2)
+    out = layers.dot([nc.tensor(a), nc.tensor(b)], axes=2, dtype="float64")
     np.testing.assert_allclose(out.numpy(), np.einsum("nik,njk->nij", a, b), rtol=1e-12)
-    out = layers.Dot(axes=(1, 2))([nc.tensor(a.transpose(0, 2, 1).copy()), nc.tensor(b)])
+    out = layers.Dot(axes=(1, 2), dtype="float64")([nc.tensor(a.transpose(0, 2, 1).copy()), nc.tensor(b)])
     np.testing.assert_allclose(out.numpy(), np.einsum("nki,njk->nij", a.transpose(0, 2, 1), b), rtol=1e-12)
     assert layers.Dot(axes=2)([Input((2, 4)), Input((5, 4))]).shape == (None, 2, 5)
     ts = [nc.tensor(a, requires_grad=True), nc.tensor(b, requires_grad=True)]
-    dot = layers.Dot(axes=2, normalize=True)
+    dot = layers.Dot(axes=2, normalize=True, dtype="float64")
     assert gradcheck(lambda p, q: dot([p, q]), ts)
     with pytest.raises(ValueError, match=r"axis values 4 \(at axis 1\) != 5 \(at axis 1\)"):
         layers.Dot(axes=1)([Input((4,)), Input((5,))])

@@ -19,7 +19,8 @@ Sequential or functional model can be called inside another.
 """
 from .. import nn
 from .keras_tensor import KerasTensor, map_structure, node_of
-from .layers.base import InputLayer, Layer
+from .layers.base import Layer
+from .layers.input_layer import InputLayer
 from .training import Model, _flat_outputs
 
 __all__ = ["Functional"]
@@ -163,7 +164,7 @@ class Functional(Model):
         return shapes[0] if len(shapes) == 1 else shapes
 
     def _input_specs(self):
-        return [(name, tuple(t.shape[1:]), t.dtype) for name, t in zip(self.input_names, self.inputs)]
+        return [(name, tuple(t.shape[1:]), t._keras_history[0].dtype) for name, t in zip(self.input_names, self.inputs)]
 
     def _output_keys(self):
         return list(self._out_keys)

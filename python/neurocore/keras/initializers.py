@@ -29,6 +29,7 @@ import numpy as np
 from .. import _core
 from .._tensor import randint, tensor
 from ..autograd import no_grad
+from ._identifiers import Configurable, get_object, serialize_object
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
            "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal",
@@ -64,7 +65,7 @@ def _keras_to_nn(values):
     return values.transpose((n - 1, n - 2) + tuple(range(n - 2)))
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class. Subclasses implement ``_values(shape, rng)`` -> float64 numpy array in Keras layout."""
 
     _random = False
@@ -94,17 +95,6 @@ class Initializer:
                 weight.copy_(tensor(np.ascontiguousarray(values), dtype=weight.dtype))
             return weight
         return tensor(np.ascontiguousarray(self.values(shape)), dtype=dtype or "float32")
-
-    def get_config(self):
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class Constant(Initializer):
@@ -323,34 +313,13 @@ _NAMES = {
 def get(identifier):
     """An initializer from a name ("glorot_uniform" or "GlorotUniform"), an Initializer object or class, a
     ``{"class_name": ..., "config": {...}}`` dict, or a callable ``f(shape, dtype=None)`` (returned as is)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        if identifier not in _NAMES:
-            raise ValueError(f"Unknown initializer: {identifier!r}. Known initializers: "
-                             f"{sorted(k for k in _NAMES if k.islower())}")
-        return _NAMES[identifier]()
-    if isinstance(identifier, dict):
-        cls = _CLASSES.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Unknown initializer config {identifier!r}: class_name must be one of "
-                             f"{sorted(_CLASSES)}")
-        return cls.from_config(identifier.get("config", {}))
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r} (expected a name, an "
-                     f"Initializer, a config dict or a callable)")
+    return get_object(identifier, "initializer", Initializer, _NAMES, _CLASSES,
+                      sorted(k for k in _NAMES if k.islower()))
 
 
 def serialize(initializer):
     """``{"class_name": ..., "config": ...}`` of an Initializer (None stays None)."""
-    if initializer is None:
-        return None
-    if not isinstance(initializer, Initializer):
-        raise TypeError(f"serialize: expected a keras Initializer, got {type(initializer).__name__}")
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    return serialize_object(initializer, "initializer", Initializer)
 
 
 def initialize_(weight, initializer, keras_shape=None, from_keras=None):

@@ -13,7 +13,8 @@ for functional models) and Functional.
 from .. import nn
 from .functional import Functional
 from .keras_tensor import KerasTensor
-from .layers.base import InputLayer, Layer
+from .layers.base import Layer
+from .layers.input_layer import InputLayer
 from .training import Model
 
 __all__ = ["Sequential", "Model", "Functional"]
@@ -174,7 +175,7 @@ class Sequential(Model):
 
     def _input_specs(self):
         first = self._layers[0] if len(self._layers) else None
-        dtype = first.dtype if isinstance(first, InputLayer) else "float32"
+        dtype = first.dtype if isinstance(first, Layer) else "float32"  # an Input's, else the first layer's
         return [(first.name if isinstance(first, InputLayer) else "input", self._input_shape, dtype)]
 
     def _output_keys(self):

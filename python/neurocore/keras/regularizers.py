@@ -14,6 +14,7 @@ penalty's gradient reaches the weight). Keras' formula, without a factor 1/2:
 import math
 
 from .._tensor import tensor
+from ._identifiers import Configurable, get_object, serialize_object
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "serialize", "in_keras_layout"]
 
@@ -27,7 +28,7 @@ def _factor(value, name):
     return float(value)
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: ``__call__(weight) -> scalar tensor``, ``get_config()`` and ``from_config(config)``."""
 
     def __call__(self, x):
@@ -35,14 +36,6 @@ class Regularizer:
 
     def get_config(self):
         raise NotImplementedError
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1L2(Regularizer):
@@ -105,34 +98,12 @@ _CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
 def get(identifier):
     """A regularizer from None, a regularizer object or callable, a string name ("l1", "l2", "l1_l2") or a
     ``{"class_name": ..., "config": {...}}`` dict."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        if identifier not in _BY_NAME:
-            raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}. Known names: "
-                             f"{sorted(_BY_NAME)}")
-        return _BY_NAME[identifier]()
-    if isinstance(identifier, dict):
-        name = identifier.get("class_name")
-        if name not in _CLASSES:
-            raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}; class_name must be "
-                             f"one of {sorted(_CLASSES)}")
-        return _CLASSES[name].from_config(identifier.get("config", {}))
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r} (expected None, a string, a "
-                     f"dict or a callable)")
+    return get_object(identifier, "regularizer", Regularizer, _BY_NAME, _CLASSES, sorted(_BY_NAME))
 
 
 def serialize(regularizer):
     """``{"class_name": ..., "config": ...}`` of a regularizer object (None stays None)."""
-    if regularizer is None:
-        return None
-    if not isinstance(regularizer, Regularizer):
-        raise TypeError(f"serialize: expected a keras Regularizer, got {type(regularizer).__name__}")
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    return serialize_object(regularizer, "regularizer", Regularizer)
 
 
 def in_keras_layout(regularizer, keras_view):

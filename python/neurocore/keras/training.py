@@ -111,6 +111,12 @@ class Model(Trainer, Layer):
             args = (self._convert_call_input(args[0]),) + args[1:]
         return super().__call__(*args, **kwargs)
 
+    _autocast = False  # each layer inside casts its own inputs
+
+    def _run(self, inputs, args, kwargs):
+        # The layers inside handle dtypes and masks.
+        return self.forward(inputs, *args, **kwargs)
+
     def _convert_call_input(self, x):
         """numpy arrays (alone, in a list or in a dict by input name) as tensors of the inputs' dtypes."""
         specs = self._input_specs() or []

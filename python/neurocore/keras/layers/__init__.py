@@ -5,16 +5,17 @@ input shape is known; the output shape is found by running the built layer once 
 its own module; this package re-exports every module's ``__all__``.
 """
 from ..activations import get as get_activation
-from . import base, convolutional, core, embedding, merging, normalization, pooling, recurrent, reshaping
+from . import base, convolutional, core, embedding, input_layer, merging, normalization, pooling, recurrent, reshaping
 from .base import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
 from .core import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403
+from .input_layer import *  # noqa: F401,F403
 from .merging import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
 from .reshaping import *  # noqa: F401,F403
 
-__all__ = ["get_activation"] + [name for module in (base, core, convolutional, pooling, normalization, reshaping,
-                                                    embedding, recurrent, merging) for name in module.__all__]
+_MODULES = (base, input_layer, core, convolutional, pooling, normalization, reshaping, embedding, recurrent, merging)
+__all__ = ["get_activation"] + [name for module in _MODULES for name in module.__all__]

@@ -1,4 +1,4 @@
-"""Layer base class of nc.keras and the helpers its layers share (names, tuples, 'same' padding).
+"""Layer base class of nc.keras and the helpers its layers share (names, rank checks, 'same' padding).
 
 A layer builds lazily: ``build(input_shape)`` (shape without the batch axis; a list of shapes for a layer with
 several inputs) creates its nn modules once the input shape is known; the output shape is found by running the
@@ -6,8 +6,18 @@ built layer once on zeros. ``get_config()`` returns the constructor arguments th
 automatically, see ``__init_subclass__``), so ``type(layer).from_config(layer.get_config())`` makes an equal,
 unbuilt layer.
 
-Calling a layer on real tensors computes; calling it on KerasTensors (``keras.Input``) builds it for their shapes
-and records the call, which is how functional models are made:
+Calling a layer on real tensors (or numpy arrays) computes, with Keras' call conventions:
+
+- inference mode unless the call says ``training=True`` (layers start in eval mode; fit's train step switches
+  the model to training mode and back);
+- floating inputs are cast to the layer's ``dtype`` ("float32" or "float64", also the dtype of its weights);
+- the mask an input carries (``_keras_mask``, e.g. from Embedding(mask_zero=True)) is passed on by layers that
+  support masking and consumed by recurrent layers; other layers drop it with a warning;
+- a built layer checks the input axes it fixes (Keras' InputSpec error, e.g. "expected axis -1 of input shape
+  to have value 3").
+
+Calling it on KerasTensors (``keras.Input``) builds it for their shapes and records the call, which is how
+functional models are made:
 
 >>> from neurocore.keras import Input, Model
 >>> from neurocore.keras.layers import Dense
@@ -22,6 +32,7 @@ and records the call, which is how functional models are made:
 import functools
 import inspect
 import re
+import warnings
 
 import numpy as np
 
@@ -29,10 +40,10 @@ from ... import _core
 from ... import nn
 from ..._core import Tensor
 from ...autograd import no_grad
-from ..._tensor import full, zeros
-from ..keras_tensor import KerasTensor, Node, flatten, has_keras_tensor, standardize_dtype
+from ..._tensor import float32, full, tensor, zeros
+from ..keras_tensor import KerasTensor, Node, flatten, has_keras_tensor
 
-__all__ = ["Layer", "InputLayer", "Input"]
+__all__ = ["Layer"]
 
 _NAME_COUNTS = {}
 
@@ -46,22 +57,6 @@ def _unique_name(base):
     n = _NAME_COUNTS.get(base, 0)
     _NAME_COUNTS[base] = n + 1
     return base if n == 0 else f"{base}_{n}"
-
-
-def _tuple2(v, name):
-    if isinstance(v, (int, np.integer)):
-        return (int(v), int(v))
-    v = tuple(int(i) for i in v)
-    if len(v) != 2:
-        raise ValueError(f"{name} must be an int or a tuple of 2 ints, got {v}")
-    return v
-
-
-def _check_padding(padding):
-    p = str(padding).lower()
-    if p not in ("valid", "same"):
-        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
-    return p
 
 
 def _same_pads(size, k, s):
@@ -87,11 +82,16 @@ def _pad_hw(x, pads, value):
     return x
 
 
-def _check_image_input(self, input_shape):
-    """Channels-last image layers take (batch, height, width, channels)."""
-    if len(input_shape) != 3:
-        raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim=4, '
-                         f"found ndim={len(input_shape) + 1}. Full shape received: {(None,) + input_shape}")
+def _check_ndim(layer, input_shape, ndim):
+    """Keras' error for an input (shape without the batch axis) whose rank is not ``ndim`` (batch axis counted)."""
+    if len(input_shape) + 1 != ndim:
+        raise ValueError(f'Input 0 of layer "{layer.name}" is incompatible with the layer: expected ndim={ndim}, '
+                         f"found ndim={len(input_shape) + 1}. Full shape received: {(None,) + tuple(input_shape)}")
+
+
+def _check_channels_last(layer, data_format):
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{type(layer).__name__}: only data_format='channels_last' is supported, got {data_format!r}")
 
 
 # ---------------------------------------------------------------------------------------------- shapes
@@ -110,14 +110,48 @@ def _shape_of(value):
     return tuple(value.shape[1:])
 
 
-def _zeros_for(shape):
+def _zeros_for(shape, dtype):
     if isinstance(shape, list):
-        return [zeros((1,) + s) for s in shape]
-    return zeros((1,) + shape)
+        return [zeros((1,) + s, dtype=dtype) for s in shape]
+    return zeros((1,) + shape, dtype=dtype)
+
+
+def layer_dtype(dtype, layer_name):
+    """The floating dtype a layer computes in and keeps its weights in: float32 (default) or float64."""
+    if dtype is None:
+        return float32
+    try:
+        dt = _core._parse_dtype(getattr(dtype, "name", dtype) if not isinstance(dtype, _core.DType) else dtype)
+    except (TypeError, ValueError, KeyError):
+        dt = None
+    if dt is None or not dt.is_floating_point:
+        raise ValueError(f"{layer_name}: dtype must be 'float32' or 'float64', got {dtype!r}")
+    return dt
+
+
+def _mask_of(inputs):
+    """The Keras mask carried by the input tensor (a list of masks or None for a list of inputs)."""
+    if isinstance(inputs, (list, tuple)):
+        masks = [getattr(t, "_keras_mask", None) for t in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return getattr(inputs, "_keras_mask", None)
+
+
+def _as_tensors(inputs, layer):
+    """numpy arrays (alone or in a list) as tensors, keeping their dtype; anything else unchanged."""
+    if isinstance(inputs, np.ndarray):
+        if inputs.dtype.kind not in "biuf":
+            raise TypeError(f'Layer "{layer.name}" ({type(layer).__name__}) expects a numeric array or tensor, got '
+                            f"dtype {inputs.dtype}")
+        return tensor(np.ascontiguousarray(inputs))
+    if isinstance(inputs, (list, tuple)) and any(isinstance(t, np.ndarray) for t in inputs):
+        return [_as_tensors(t, layer) for t in inputs]
+    return inputs
 
 
 def _dtype_name(t):
-    return str(t.dtype).split(".")[-1]
+    """"float32", "int64", ... of a tensor or a dtype."""
+    return str(getattr(t, "dtype", t)).split(".")[-1]
 
 
 def _fmt_shape(shape):
@@ -137,6 +171,18 @@ class Layer(nn.Module):
     # Set by build(): shapes without the batch axis (a list of shapes for several inputs or outputs).
     input_shape = None
     output_shape = None
+    # Keras' supports_masking: the layer passes the mask of its (first) input on to its output, unchanged
+    # unless compute_mask says otherwise. A layer that does not, drops the mask with a warning, as Keras does.
+    supports_masking = False
+    # Keras' autocast: floating inputs are cast to the layer's dtype. Models and wrappers leave that to the
+    # layers inside them.
+    _autocast = True
+    # What a built layer requires of its input (see _fix_input_axes), checked on each new input shape as Keras'
+    # InputSpec: {axis: size} and the rank (exactly _ndim, or at least _min_ndim).
+    _fixed_axes = None
+    _min_ndim = None
+    _ndim = None
+    _accepted_shape = None
 
     def __init_subclass__(cls, **kwargs):
         # Record the arguments of the outermost constructor call, so get_config() needs no per-layer code.
@@ -166,6 +212,8 @@ class Layer(nn.Module):
         config = dict(self.__dict__.get("_init_arguments", {}))
         config["name"] = self.name
         config["trainable"] = self.trainable
+        if "dtype" in config or self.dtype != "float32":  # by name (given as a numpy dtype, set by .double(), ...)
+            config["dtype"] = self.dtype
         return config
 
     @classmethod
@@ -176,14 +224,10 @@ class Layer(nn.Module):
         super().__init__()
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unrecognized keyword arguments {sorted(kwargs)}")
-        if dtype is not None:
-            try:
-                ok = _core._parse_dtype(dtype) == _core._parse_dtype("float32")
-            except (TypeError, ValueError, KeyError):
-                ok = False
-            if not ok:
-                raise ValueError(f"{type(self).__name__}: dtype must be 'float32' (the dtype this layer computes "
-                                 f"in), got {dtype!r}")
+        self._dtype = layer_dtype(dtype, type(self).__name__)
+        self.dtype = _dtype_name(self._dtype)
+        # Keras layers run in inference mode unless a call says training=True (fit's train step does).
+        self.__dict__["training"] = False
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{type(self).__name__}: name must be a string, got {type(name).__name__}")
         self.name = name or _unique_name(_snake(type(self).__name__))
@@ -191,6 +235,31 @@ class Layer(nn.Module):
         self.built = False
         self._inbound_nodes = []
         self.trainable = trainable
+
+    def __setattr__(self, name, value):
+        # A module set on a layer takes the layer's mode (nn modules start in training mode, Keras layers not).
+        if isinstance(value, nn.Module) and name not in self.__dict__.get("_modules", {}):
+            value.train(self.training)
+        super().__setattr__(name, value)
+
+    def to(self, *args, dtype=None, device=None):
+        """nn.Module.to: with a dtype (``layer.double()``, ``model.to("float64")``), every layer inside also
+        computes in that dtype from then on (its inputs are cast to it)."""
+        super().to(*args, dtype=dtype, device=device)
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif not (isinstance(a, str) and (a == "cpu" or a.startswith("cuda"))):
+                dtype = a
+        if dtype is not None:
+            dtype = _core._parse_dtype(dtype)
+            for m in self.modules():
+                if isinstance(m, Layer):
+                    m._set_dtype(dtype)
+        return self
+
+    def _set_dtype(self, dtype):
+        self._dtype, self.dtype = dtype, _dtype_name(dtype)
 
     # ------------------------------------------------------------------ trainable
 
@@ -217,11 +286,14 @@ class Layer(nn.Module):
         input_shape = _as_shape(input_shape)
         if self.built:
             if input_shape != self.input_shape:
+                self._check_fixed_axes((None,) + input_shape if isinstance(input_shape, tuple) else None)
                 raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected shape='
                                  f"{_fmt_shape(self.input_shape)}, found shape={_fmt_shape(input_shape)}")
             return self.output_shape
         self._check_input(input_shape)
         self._build(input_shape)
+        if self._dtype != float32:  # weights are made in float32 by the nn modules; keep them in the layer's dtype
+            self.to(self._dtype)
         if not self.trainable:
             for p in self.parameters():
                 p.requires_grad_(False)
@@ -231,7 +303,7 @@ class Layer(nn.Module):
         self.eval()
         try:
             with no_grad():
-                y = self.call(_zeros_for(input_shape))
+                y = self.call(_zeros_for(input_shape, self._dtype))
         except (RuntimeError, ValueError, IndexError) as e:
             self.built = False
             raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) cannot take input shape '
@@ -249,22 +321,100 @@ class Layer(nn.Module):
 
     def __call__(self, *args, **kwargs):
         if args and type(args[0]) is Tensor and not kwargs:  # the hot path: one tensor in
-            return self.forward(*args)
+            return self._run(args[0], args[1:], kwargs)
         if has_keras_tensor(args) or has_keras_tensor(kwargs):
             return self._call_symbolic(args, kwargs)
+        if not args:
+            raise TypeError(f'Layer "{self.name}": pass the input(s) as the first positional argument')
         training = kwargs.pop("training", None)
+        inputs = _as_tensors(args[0], self)
         if training is None or bool(training) == self.training:
-            return self.forward(*args, **kwargs)
-        was = self.training  # training=True/False forces the mode for this call, as in Keras
+            return self._run(inputs, args[1:], kwargs)
+        was = self.training  # training=True/False sets the mode for this call, as in Keras
         self.train(bool(training))
         try:
-            return self.forward(*args, **kwargs)
+            return self._run(inputs, args[1:], kwargs)
         finally:
             self.train(was)
+
+    def _run(self, inputs, args, kwargs):
+        """forward() with Keras' call conventions around it: autocast of floating inputs to the layer's dtype
+        and the mask of the input passed on (or dropped with a warning)."""
+        if type(inputs) is Tensor:  # the common case, kept short
+            mask = getattr(inputs, "_keras_mask", None)
+            if self._autocast:
+                dtype = inputs.dtype
+                if dtype != self._dtype and dtype.is_floating_point:
+                    inputs = self._cast_inputs(inputs, mask)
+        else:
+            mask = _mask_of(inputs)
+            if self._autocast:
+                inputs = self._cast_inputs(inputs, mask)
+        outputs = self.forward(inputs, *args, **kwargs)
+        if mask is not None and type(outputs) is Tensor:
+            if self.supports_masking:
+                if getattr(outputs, "_keras_mask", None) is None:
+                    out_mask = self.compute_mask(inputs, mask)
+                    if out_mask is not None:
+                        outputs._keras_mask = out_mask
+            else:
+                warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a "
+                              "mask attached to it. However, this layer does not support masking and will therefore "
+                              "destroy the mask information. Downstream layers will not see the mask.",
+                              UserWarning, stacklevel=3)
+        return outputs
+
+    def _cast_inputs(self, inputs, mask):
+        dtype = self._dtype
+        if type(inputs) is Tensor:
+            if inputs.dtype == dtype or not inputs.dtype.is_floating_point:
+                return inputs
+            cast = inputs.to(dtype)
+            if mask is not None:
+                cast._keras_mask = mask
+            return cast
+        if isinstance(inputs, (list, tuple)):
+            return type(inputs)(self._cast_inputs(t, None if mask is None else mask[i]) if isinstance(t, Tensor)
+                                else t for i, t in enumerate(inputs))
+        return inputs
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output for an input mask (Keras' rule for layers that support masking: unchanged)."""
+        return mask if self.supports_masking else None
+
+    def _fix_input_axes(self, axes, min_ndim=None, ndim=None):
+        """Record the input axes a built layer fixes ({axis: size}, axis counted from the end as -1, -2, ... or
+        from the front with the batch axis as 0) and the rank it takes (exactly ``ndim`` or at least
+        ``min_ndim``, batch axis included); calls check them, as Keras' InputSpec."""
+        self._fixed_axes = dict(axes)
+        self._min_ndim = min_ndim
+        self._ndim = ndim
+
+    def _check_fixed_axes(self, shape):
+        """Keras' InputSpec error for an input (full shape, batch axis included) that a built layer cannot take."""
+        if shape is None or self._fixed_axes is None:
+            return
+        ndim = len(shape)
+        if self._ndim is not None and ndim != self._ndim:
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
+                             f"ndim={self._ndim}, found ndim={ndim}. Full shape received: {tuple(shape)}")
+        if self._min_ndim is not None and ndim < self._min_ndim:
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
+                             f"min_ndim={self._min_ndim}, found ndim={ndim}. Full shape received: {tuple(shape)}")
+        for axis, size in self._fixed_axes.items():
+            if not -ndim <= axis < ndim or shape[axis] != size:
+                raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis '
+                                 f"{axis} of input shape to have value {size}, but received input with shape "
+                                 f"{tuple(shape)}")
 
     def forward(self, inputs, *args, **kwargs):
         if not self.built:
             self.build(_shape_of(inputs))
+        elif self._fixed_axes is not None and type(inputs) is Tensor:
+            shape = inputs.shape
+            if shape != self._accepted_shape:  # checked once per new shape
+                self._check_fixed_axes(shape)
+                self._accepted_shape = shape
         return self.call(inputs, *args, **kwargs)
 
     def call(self, inputs):
@@ -373,51 +523,3 @@ class Layer(nn.Module):
 
     def extra_repr(self):
         return f"name={self.name!r}"
-
-
-class InputLayer(Layer):
-    """Declares an input: its shape (without batch axis) and dtype; passes data through. ``keras.Input``
-    makes one and returns its output KerasTensor."""
-
-    def __init__(self, shape=None, batch_size=None, dtype=None, name=None, input_shape=None, batch_shape=None,
-                 **kwargs):
-        if batch_shape is not None:
-            batch_shape = tuple(batch_shape)
-            if len(batch_shape) < 1:
-                raise ValueError(f"InputLayer: batch_shape must include the batch axis, got {batch_shape}")
-            batch_size, shape = batch_shape[0], batch_shape[1:]
-        shape = shape if shape is not None else input_shape
-        if shape is None:
-            raise ValueError("InputLayer needs a shape, e.g. Input(shape=(32, 32, 1))")
-        if isinstance(shape, (int, np.integer)):
-            shape = (int(shape),)
-        shape = tuple(shape)
-        if any(d is None for d in shape):
-            raise ValueError(f"Input shape {shape}: every axis but the batch axis needs a size here (variable "
-                             "sizes are not supported)")
-        if not all(isinstance(d, (int, np.integer)) and d >= 0 for d in shape):
-            raise ValueError(f"Input shape must be a tuple of non-negative ints, got {shape}")
-        if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size <= 0):
-            raise ValueError(f"batch_size must be a positive int or None, got {batch_size!r}")
-        super().__init__(name=name or _unique_name("input_layer"), input_shape=shape, **kwargs)
-        self.dtype = standardize_dtype(dtype)
-        self.batch_size = None if batch_size is None else int(batch_size)
-        self.input_shape = self.output_shape = self._input_shape_arg
-        self.built = True
-        tensor = KerasTensor((self.batch_size,) + self.input_shape, self.dtype, self.name, (self, 0, 0))
-        self._inbound_nodes.append(Node(self, (), {}, [tensor], False))
-
-    def get_config(self):
-        return {"batch_shape": (self.batch_size,) + self.input_shape, "dtype": self.dtype, "name": self.name}
-
-    def call(self, x):
-        return x
-
-    def count_params(self):
-        return 0
-
-
-def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None):  # noqa: N802 - Keras' name
-    """A symbolic input: a KerasTensor of shape ``(batch_size, *shape)`` for functional models, or the first
-    entry of a Sequential (``Sequential([Input((32, 32, 1)), ...])``)."""
-    return InputLayer(shape=shape, batch_size=batch_size, name=name, dtype=dtype, batch_shape=batch_shape).output

@@ -9,7 +9,7 @@ import numbers
 from ... import _core
 from ... import nn
 from .. import activations, initializers, regularizers
-from .base import Layer, _same_pads
+from .base import Layer, _check_channels_last, _check_ndim, _same_pads
 
 __all__ = ["Conv1D", "Conv2D", "Convolution1D", "Convolution2D"]
 
@@ -53,8 +53,7 @@ class _Conv(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"{name}: only data_format='channels_last' is supported, got {data_format!r}")
+        _check_channels_last(self, data_format)
         if isinstance(filters, bool) or not isinstance(filters, numbers.Integral) or filters <= 0:
             raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
                              f"Received filters={filters}.")
@@ -83,10 +82,7 @@ class _Conv(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
     def _check_input(self, input_shape):
-        if len(input_shape) != self.rank + 1:
-            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected '
-                             f"ndim={self.rank + 2}, found ndim={len(input_shape) + 1}. Full shape received: "
-                             f"{(None,) + tuple(input_shape)}")
+        _check_ndim(self, input_shape, self.rank + 2)
         channels = input_shape[-1]
         if channels % self.groups:
             raise ValueError(f"The number of input channels must be evenly divisible by the number of groups. "
@@ -101,6 +97,7 @@ class _Conv(Layer):
 
     def _build(self, input_shape):
         *spatial, channels = input_shape
+        self._fix_input_axes({-1: channels}, ndim=self.rank + 2)
         pads = [_pads(n, k, s, d, self.padding)
                 for n, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate)]
         if self.rank == 1:  # run as a (1, T) image

@@ -30,7 +30,10 @@ class Dense(Layer):
             raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected min_ndim=2, '
                              f"found ndim={len(input_shape) + 1}. Full shape received: {(None,) + input_shape}")
 
+    supports_masking = True
+
     def _build(self, input_shape):
+        self._fix_input_axes({-1: input_shape[-1]}, min_ndim=2)
         self.module = nn.Linear(input_shape[-1], self.units, bias=self.use_bias)
         # Drawn in Keras layout (in, units), stored transposed as nn's (units, in).
         initializers.initialize_(self.module.weight, self.kernel_initializer, (input_shape[-1], self.units),
@@ -63,6 +66,8 @@ class Activation(Layer):
         self.activation = activations.get(activation)
         self._activation_name = activations.serialize(activation)
 
+    supports_masking = True
+
     def call(self, x):
         return self.activation(x) if self.activation is not None else x
 
@@ -86,6 +91,8 @@ class Dropout(Layer):
             raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
                              f"Received: rate={rate}")
         self.rate = float(rate)
+
+    supports_masking = True
 
     def _build(self, input_shape):
         self.module = nn.Dropout(self.rate)

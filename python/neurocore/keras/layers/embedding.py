@@ -5,7 +5,7 @@ from ... import nn
 from ..._core import Tensor
 from ..._tensor import int64, tensor
 from .. import initializers, regularizers
-from ._weight_args import layer_dtype, reject
+from ._weight_args import reject
 from .base import Layer
 
 __all__ = ["Embedding"]
@@ -28,7 +28,7 @@ class Embedding(Layer):
     [0, input_dim) (others raise IndexError). Only the rows of the ids in a batch receive gradient.
     With ``mask_zero=True`` id 0 is padding: the output carries the mask ``ids != 0`` (as Keras does, in the
     tensor's ``_keras_mask``), and a recurrent layer that receives it skips those steps. Layers in between
-    that do not pass the mask on drop it.
+    that support masking (Dropout, Dense, normalization, ...) pass it on; others drop it with a warning.
 
     >>> import numpy as np
     >>> from neurocore.keras.layers import Embedding
@@ -41,7 +41,6 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, **kwargs):
-        dtype = kwargs.pop("dtype", None)
         super().__init__(**kwargs)
         for what, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
@@ -59,7 +58,7 @@ class Embedding(Layer):
         self.mask_zero = bool(mask_zero)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self._dtype = layer_dtype(dtype, "Embedding")
+        self.supports_masking = self.mask_zero  # as Keras
 
     def _build(self, input_shape):
         self.module = nn.Embedding(self.input_dim, self.output_dim, dtype=self._dtype)

@@ -16,7 +16,10 @@ or one of them 1; an input with fewer axes gets size-1 axes inserted after the b
 >>> s.tolist(), c.tolist()
 ([[11.0, 22.0, 33.0]], [[1.0, 2.0, 3.0, 10.0, 20.0, 30.0]])
 """
+import numpy as np
+
 from ... import _core
+from ..._tensor import tensor
 from .base import Layer
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
@@ -52,9 +55,19 @@ def _list_of_shapes(layer, input_shape, exactly=None):
 
 
 class _Merge(Layer):
-    """Base of the element-wise merging layers: ``_merge(list of same-rank tensors)`` does the math."""
+    """Base of the element-wise merging layers: ``_merge(list of same-rank tensors)`` does the math. The output
+    mask is the OR of the input masks when every input has one (Keras' rule), else there is none."""
 
     _exactly = None
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        if mask is None or any(m is None for m in mask):
+            return None
+        out = mask[0]
+        for m in mask[1:]:
+            out = out.logical_or(m)
+        return out
 
     def _check_input(self, input_shape):
         shapes = _list_of_shapes(self, input_shape, self._exactly)
@@ -140,7 +153,10 @@ class Minimum(_Merge):
 class Concatenate(Layer):
     """Concatenation of a list of inputs along ``axis`` (default the last); every other axis must match.
     ``axis`` counts the batch axis (axis=1 is the first feature axis), as in Keras; the batch axis itself
-    cannot be concatenated."""
+    cannot be concatenated. Masks (when any input has one) are concatenated along the same axis, an input
+    without a mask counting as all valid; the output mask keeps a step where any feature is valid (Keras)."""
+
+    supports_masking = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -167,11 +183,26 @@ class Concatenate(Layer):
                              f"{type(inputs).__name__}")
         return _core.cat(list(inputs), self._axis)
 
+    def compute_mask(self, inputs, mask=None):
+        if mask is None or all(m is None for m in mask):
+            return None
+        full = []
+        for x, m in zip(inputs, mask):
+            m = None if m is None else m.numpy().astype(bool)
+            if m is None:
+                m = np.ones(x.shape, dtype=bool)
+            elif m.ndim < x.ndim:  # a per-step mask covers every feature of the step
+                m = np.broadcast_to(m[..., None], x.shape)
+            full.append(m)
+        return tensor(np.ascontiguousarray(np.concatenate(full, axis=self._axis).any(axis=-1)))
+
 
 class Dot(Layer):
     """Dot product of two inputs along ``axes`` (an int for both, or a pair), per sample: (N, d)·(N, d) ->
     (N, 1); (N, n, d)·(N, m, d) with axes=2 -> (N, n, m). ``normalize=True`` L2-normalizes both inputs along
-    the axes first (cosine similarity). Axes count the batch axis, as in Keras."""
+    the axes first (cosine similarity). Axes count the batch axis, as in Keras. The output has no mask."""
+
+    supports_masking = True
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)

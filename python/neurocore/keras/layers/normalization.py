@@ -27,6 +27,20 @@ def _axis_index(axis, ndim, layer):
     return axis
 
 
+def _make_gamma_and_beta(layer, shape):
+    """The scale (gamma, if ``layer.scale``) and offset (beta, if ``layer.center``) weights of a normalization
+    layer, initialized, with their regularizers registered."""
+    layer._regularized = []
+    layer.gamma = nn.Parameter(zeros(*shape)) if layer.scale else None
+    layer.beta = nn.Parameter(zeros(*shape)) if layer.center else None
+    for weight, init, reg in ((layer.gamma, layer.gamma_initializer, layer.gamma_regularizer),
+                              (layer.beta, layer.beta_initializer, layer.beta_regularizer)):
+        if weight is not None:
+            initializers.initialize_(weight, init)
+            if reg is not None:
+                layer._regularized.append((reg, weight))
+
+
 class BatchNormalization(Layer):
     """Normalizes each feature along ``axis`` (default the last, channels-last) by batch statistics in training
     and by moving statistics in inference: y = gamma * (x - mean) / sqrt(var + epsilon) + beta.
@@ -36,9 +50,12 @@ class BatchNormalization(Layer):
     >>> import neurocore as nc
     >>> from neurocore.keras.layers import BatchNormalization
     >>> bn = BatchNormalization(momentum=0.5)
-    >>> y = bn(nc.tensor([[0.0, 10.0], [2.0, 30.0]]))  # training mode: batch statistics
+    >>> x = nc.tensor([[0.0, 10.0], [2.0, 30.0]])
+    >>> y = bn(x, training=True)  # as in fit: batch statistics, moving statistics updated
     >>> [w.tolist() for w in bn.get_weights()[2:]]  # moving = 0.5 * old + 0.5 * batch (biased variance)
     [[0.5, 10.0], [1.0, 50.5]]
+    >>> bn(x).tolist() == bn(x, training=False).tolist()  # a plain call runs in inference mode, as in Keras
+    True
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
@@ -63,17 +80,12 @@ class BatchNormalization(Layer):
     def _check_input(self, input_shape):
         self._axis = _axis_index(self.axis, len(input_shape) + 1, self)
 
+    supports_masking = True
+
     def _build(self, input_shape):
         channels = input_shape[self._axis - 1]
-        self._regularized = []
-        self.gamma = nn.Parameter(zeros(channels)) if self.scale else None
-        self.beta = nn.Parameter(zeros(channels)) if self.center else None
-        for weight, init, reg in ((self.gamma, self.gamma_initializer, self.gamma_regularizer),
-                                  (self.beta, self.beta_initializer, self.beta_regularizer)):
-            if weight is not None:
-                initializers.initialize_(weight, init)
-                if reg is not None:
-                    self._regularized.append((reg, weight))
+        self._fix_input_axes({self.axis: channels}, ndim=len(input_shape) + 1)
+        _make_gamma_and_beta(self, (channels,))
         self.register_buffer("moving_mean", initializers.initialize_(zeros(channels), self.moving_mean_initializer))
         self.register_buffer("moving_variance", initializers.initialize_(zeros(channels),
                                                                          self.moving_variance_initializer))
@@ -91,12 +103,18 @@ class BatchNormalization(Layer):
 
     def call(self, x):
         flat = self._as_ncl(x)
+        mask = getattr(x, "_keras_mask", None)
+        if mask is not None and mask.ndim != x.ndim - 1:
+            raise ValueError(f'Layer "{self.name}": the mask provided should be one dimension less than the inputs. '
+                             f"Received: mask.shape={tuple(mask.shape)}, inputs.shape={tuple(x.shape)}")
         if not (self.training and self.trainable):
             y = F.batch_norm(flat, self.moving_mean, self.moving_variance, self.gamma, self.beta, False, 0.0,
                              self.epsilon)
             return y.reshape(x.shape)
         count = flat.numel() // flat.shape[1]
-        if count == 1:  # one value per feature: it is the mean, the variance is 0
+        if mask is not None:  # Keras: the batch statistics come from the unmasked positions only
+            y, batch_mean, batch_var = self._masked_batch_norm(x, flat, mask)
+        elif count == 1:  # one value per feature: it is the mean, the variance is 0
             y = flat * 0.0  # (x - mean) is 0, and so is its gradient
             y = y + self.beta.reshape(-1, *([1] * (flat.dim() - 2))) if self.beta is not None else y
             batch_mean, batch_var = flat.detach().reshape(-1), zeros(flat.shape[1], dtype=x.dtype)
@@ -110,6 +128,23 @@ class BatchNormalization(Layer):
             self.moving_mean.copy_(self.moving_mean * m + batch_mean * (1.0 - m))
             self.moving_variance.copy_(self.moving_variance * m + batch_var * (1.0 - m))
         return y.reshape(x.shape)
+
+    def _masked_batch_norm(self, x, flat, mask):
+        """Normalization by the mean and (biased) variance of the unmasked positions, each step's mask covering
+        the last axis (Keras' masked moments, epsilon 1e-7 in the counts); returns (y, mean, variance)."""
+        weights = self._as_ncl(mask.to(x.dtype).unsqueeze(-1).expand(*x.shape).contiguous())
+        dims = (0,) if flat.dim() == 2 else (0, 2)
+        per_channel = (1, -1) if flat.dim() == 2 else (1, -1, 1)
+        count = weights.sum(dims) + 1e-7
+        mean = (flat * weights).sum(dims) / count
+        centered = flat - mean.reshape(per_channel)
+        var = (centered * weights).square().sum(dims) / count
+        y = centered / (var + self.epsilon).sqrt().reshape(per_channel)
+        if self.gamma is not None:
+            y = y * self.gamma.reshape(per_channel)
+        if self.beta is not None:
+            y = y + self.beta.reshape(per_channel)
+        return y, mean.detach(), var.detach()
 
     def _weight_pairs(self):
         same = lambda a: a  # noqa: E731
@@ -141,6 +176,8 @@ class LayerNormalization(Layer):
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
 
+    supports_masking = True
+
     def _check_input(self, input_shape):
         ndim = len(input_shape) + 1
         axes = list(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]
@@ -153,20 +190,13 @@ class LayerNormalization(Layer):
     def _build(self, input_shape):
         ndim = len(input_shape) + 1
         self._shape = tuple(input_shape[a - 1] for a in self._axes)
+        self._fix_input_axes({a - ndim: input_shape[a - 1] for a in self._axes}, ndim=ndim)
         others = [a for a in range(ndim) if a not in self._axes]
         self._perm = None
         if self._axes != list(range(ndim - len(self._axes), ndim)):  # not the trailing axes: move them last
             self._perm = others + self._axes
             self._inverse = [self._perm.index(a) for a in range(ndim)]
-        self._regularized = []
-        self.gamma = nn.Parameter(zeros(*self._shape)) if self.scale else None
-        self.beta = nn.Parameter(zeros(*self._shape)) if self.center else None
-        for weight, init, reg in ((self.gamma, self.gamma_initializer, self.gamma_regularizer),
-                                  (self.beta, self.beta_initializer, self.beta_regularizer)):
-            if weight is not None:
-                initializers.initialize_(weight, init)
-                if reg is not None:
-                    self._regularized.append((reg, weight))
+        _make_gamma_and_beta(self, self._shape)
 
     def call(self, x):
         if self._perm is not None:

@@ -11,23 +11,12 @@ import numpy as np
 
 from ... import nn
 from ..._tensor import tensor
-from .base import Layer, _pad_hw, _same_pads
+from .base import Layer, _check_channels_last, _check_ndim, _pad_hw, _same_pads
 from .convolutional import _int_tuple, _positive
 
 __all__ = ["MaxPooling1D", "AveragePooling1D", "MaxPooling2D", "AveragePooling2D", "MaxPool1D", "AvgPool1D",
            "MaxPool2D", "AvgPool2D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling2D",
            "GlobalMaxPooling2D", "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalAvgPool2D", "GlobalMaxPool2D"]
-
-
-def _check_rank(layer, input_shape, rank):
-    if len(input_shape) != rank + 1:
-        raise ValueError(f'Input 0 of layer "{layer.name}" is incompatible with the layer: expected ndim={rank + 2}, '
-                         f"found ndim={len(input_shape) + 1}. Full shape received: {(None,) + tuple(input_shape)}")
-
-
-def _check_data_format(layer, data_format):
-    if data_format not in (None, "channels_last"):
-        raise ValueError(f"{type(layer).__name__}: only data_format='channels_last' is supported, got {data_format!r}")
 
 
 def _in_data_counts(size, pool, stride, pads):
@@ -43,7 +32,7 @@ class _Pooling(Layer):
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
-        _check_data_format(self, data_format)
+        _check_channels_last(self, data_format)
         self.pool_size = _positive(_int_tuple(pool_size, self.rank, "pool_size"), "pool_size")
         self.strides = self.pool_size if strides is None else _positive(_int_tuple(strides, self.rank, "strides"),
                                                                          "strides")
@@ -52,12 +41,13 @@ class _Pooling(Layer):
             raise ValueError(f"{type(self).__name__}: padding must be 'valid' or 'same', got {padding!r}")
 
     def _check_input(self, input_shape):
-        _check_rank(self, input_shape, self.rank)
+        _check_ndim(self, input_shape, self.rank + 2)
         if self.padding == "valid" and any(n < k for n, k in zip(input_shape[:-1], self.pool_size)):
             raise ValueError(f'Layer "{self.name}": input shape {(None,) + tuple(input_shape)} is smaller than '
                              f"pool_size={self.pool_size} with padding='valid'")
 
     def _build(self, input_shape):
+        self._fix_input_axes({}, ndim=self.rank + 2)
         # Everything runs as 2-D: 1-D data gets a leading spatial axis of size 1.
         spatial = tuple(input_shape[:-1]) if self.rank == 2 else (1,) + tuple(input_shape[:-1])
         pool = self.pool_size if self.rank == 2 else (1,) + self.pool_size
@@ -135,21 +125,30 @@ class _GlobalPooling(Layer):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        _check_data_format(self, data_format)
+        _check_channels_last(self, data_format)
         self.keepdims = bool(keepdims)
 
     def _check_input(self, input_shape):
-        _check_rank(self, input_shape, self.rank)
+        _check_ndim(self, input_shape, self.rank + 2)
 
     def call(self, x):
         axes = tuple(range(1, self.rank + 1))
+        mask = getattr(x, "_keras_mask", None)
+        if mask is not None and self.supports_masking:  # mean over the valid steps only
+            weights = mask.to(x.dtype).unsqueeze(2)
+            return (x * weights).sum(1, keepdim=self.keepdims) / weights.sum(1, keepdim=self.keepdims)
         return x.amax(dim=axes, keepdim=self.keepdims) if self._max else x.mean(dim=axes, keepdim=self.keepdims)
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    """Mean over the time axis: (N, T, C) -> (N, C), or (N, 1, C) with keepdims=True."""
+    """Mean over the time axis: (N, T, C) -> (N, C), or (N, 1, C) with keepdims=True. With a mask (e.g. from
+    Embedding(mask_zero=True)) the mean is over the valid steps only, as in Keras."""
     rank = 1
     _max = False
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalMaxPooling1D(_GlobalPooling):

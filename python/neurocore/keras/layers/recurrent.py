@@ -30,8 +30,8 @@ from ..._tensor import ones, tensor, zeros
 from ...autograd import no_grad
 from ...nn import functional as F
 from .. import activations, initializers, regularizers
-from ._weight_args import layer_dtype, reject
-from .base import Layer
+from ._weight_args import reject
+from .base import Layer, _check_ndim
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional"]
 
@@ -60,27 +60,24 @@ def _activation_name(activation):
     return activations.serialize(activation)
 
 
-def _check_sequence_shape(layer, input_shape):
-    """Recurrent layers take (batch, timesteps, features)."""
-    if len(input_shape) != 2:
-        raise ValueError(f'Input 0 of layer "{layer.name}" is incompatible with the layer: expected ndim=3, found '
-                         f"ndim={len(input_shape) + 1}. Full shape received: {(None,) + tuple(input_shape)}")
-
-
 class _SequenceLayer(Layer):
     """A layer over (batch, timesteps, features) whose call may return a list (return_state, merge_mode=None;
     build() then returns a list of output shapes). The time axis may change between calls, as in Keras; the
-    feature axis may not."""
+    feature axis may not. They consume the input mask and set the output's mask themselves."""
+
+    supports_masking = True
+    _autocast = False  # _as_sequences casts (numpy inputs too)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def build(self, input_shape):
         input_shape = tuple(int(d) for d in input_shape)
         if not self.built:
-            return super().build(input_shape)
-        self._check_input(input_shape)
-        if input_shape[-1] != self.input_shape[-1]:
-            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis -1 '
-                             f"of input shape to have value {self.input_shape[-1]}, but received input with "
-                             f"shape {(None,) + input_shape}")
+            output_shape = super().build(input_shape)
+            self._fix_input_axes({-1: input_shape[-1]}, ndim=3)
+            return output_shape
+        self._check_fixed_axes((None,) + input_shape)
         return self.compute_output_shape(input_shape)
 
     @staticmethod
@@ -95,12 +92,12 @@ class _SequenceLayer(Layer):
                 raise TypeError(f'Layer "{self.name}" ({type(self).__name__}) expects a numeric array or tensor, '
                                 f"got dtype {a.dtype}")
             inputs = tensor(np.ascontiguousarray(a, dtype=np.float64 if a.dtype == np.float64 else np.float32))
-        _check_sequence_shape(self, tuple(inputs.shape[1:]) if inputs.ndim else ())
+        _check_ndim(self, tuple(inputs.shape[1:]) if inputs.ndim else (), 3)
         dt = self._compute_dtype()
         return inputs if inputs.dtype == dt else inputs.to(dt)
 
     def _check_input(self, input_shape):
-        _check_sequence_shape(self, input_shape)
+        _check_ndim(self, input_shape, 3)
 
 
 class _RNN(_SequenceLayer):
@@ -115,7 +112,7 @@ class _RNN(_SequenceLayer):
                  bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer,
                  kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout, seed,
                  return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask=False,
-                 dtype=None, **kwargs):
+                 **kwargs):
         super().__init__(**kwargs)
         cls = type(self).__name__
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
@@ -155,7 +152,6 @@ class _RNN(_SequenceLayer):
         self.stateful = False
         self.unroll = bool(unroll)  # a speed option in Keras; the fused op computes the same numbers either way
         self.zero_output_for_mask = bool(zero_output_for_mask)
-        self._dtype = layer_dtype(dtype, cls)
 
     def _check_activations(self):
         cls = type(self).__name__
@@ -201,10 +197,12 @@ class _RNN(_SequenceLayer):
         return self.module.bias_ih_l0 if self.use_bias else None
 
     def _kernel_tensors(self):
+        """(weight_ih, weight_hh, bias_ih, bias_hh) as the fused op takes them (no biases without use_bias)."""
         m = self.module
-        if not self.use_bias:
-            return m.weight_ih_l0, m.weight_hh_l0, None, None
-        return m.weight_ih_l0, m.weight_hh_l0, m.bias_ih_l0, m.bias_hh_l0
+        return (m.weight_ih_l0, m.weight_hh_l0) + (self._op_biases() if self.use_bias else (None, None))
+
+    def _op_biases(self):
+        return self.module.bias_ih_l0, self.module.bias_hh_l0
 
     def _compute_dtype(self):
         return self.module.weight_ih_l0.dtype if self.built else self._dtype
@@ -522,11 +520,8 @@ class GRU(_RNN):
     def _bias_weight(self):
         return self.module.bias_l0 if self.use_bias else None
 
-    def _kernel_tensors(self):
-        m = self.module
-        if not self.use_bias:
-            return m.weight_ih_l0, m.weight_hh_l0, None, None
-        return m.weight_ih_l0, m.weight_hh_l0, m.bias_l0[0], m.bias_l0[1]
+    def _op_biases(self):
+        return self.module.bias_l0[0], self.module.bias_l0[1]
 
     def _core_mode(self):
         return _core.RnnMode.gru
@@ -572,8 +567,9 @@ class Bidirectional(_SequenceLayer):
     """
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
-        super().__init__(**kwargs)
         layer = _deserialize_layer(layer)
+        kwargs.setdefault("dtype", getattr(layer, "dtype", None))  # the wrapped layer's dtype unless given
+        super().__init__(**kwargs)
         if backward_layer is not None:
             backward_layer = _deserialize_layer(backward_layer)
         for what, l in (("layer", layer), ("backward_layer", backward_layer)):

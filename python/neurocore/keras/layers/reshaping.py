@@ -5,7 +5,7 @@ import numbers
 
 from ... import _core
 from ..._tensor import zeros
-from .base import Layer
+from .base import Layer, _check_channels_last, _check_ndim
 
 __all__ = ["Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D", "UpSampling1D", "UpSampling2D",
            "Cropping1D", "Cropping2D"]
@@ -13,12 +13,6 @@ __all__ = ["Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "ZeroPadding2D
 
 def _is_int(v):
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-def _check_rank(layer, input_shape, rank):
-    if len(input_shape) != rank:
-        raise ValueError(f'Input 0 of layer "{layer.name}" is incompatible with the layer: expected ndim={rank + 1}, '
-                         f"found ndim={len(input_shape) + 1}. Full shape received: {(None,) + tuple(input_shape)}")
 
 
 def _pairs(value, n, name):
@@ -105,7 +99,7 @@ class Permute(Layer):
         self.dims = tuple(int(d) for d in dims)
 
     def _check_input(self, input_shape):
-        _check_rank(self, input_shape, len(self.dims))
+        _check_ndim(self, input_shape, len(self.dims) + 1)
 
     def call(self, x):
         return x.permute(0, *self.dims)
@@ -127,7 +121,7 @@ class RepeatVector(Layer):
         self.n = int(n)
 
     def _check_input(self, input_shape):
-        _check_rank(self, input_shape, 1)
+        _check_ndim(self, input_shape, 2)
 
     def call(self, x):
         return x.unsqueeze(1).expand(x.shape[0], self.n, x.shape[1]).contiguous()
@@ -138,12 +132,11 @@ class _ZeroPadding(Layer):
 
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"{type(self).__name__}: only data_format='channels_last' is supported")
+        _check_channels_last(self, data_format)
         self.padding = _pairs(padding, self.rank, "padding")
 
     def _check_input(self, input_shape):
-        _check_rank(self, input_shape, self.rank + 1)
+        _check_ndim(self, input_shape, self.rank + 2)
 
     def call(self, x):
         for axis, (before, after) in enumerate(self.padding, start=1):
@@ -175,12 +168,11 @@ class _Cropping(Layer):
 
     def __init__(self, cropping=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"{type(self).__name__}: only data_format='channels_last' is supported")
+        _check_channels_last(self, data_format)
         self.cropping = _pairs(cropping, self.rank, "cropping")
 
     def _check_input(self, input_shape):
-        _check_rank(self, input_shape, self.rank + 1)
+        _check_ndim(self, input_shape, self.rank + 2)
         for size, (before, after) in zip(input_shape, self.cropping):
             if before + after >= size:
                 raise ValueError(f'Layer "{self.name}": cropping={self.cropping} leaves nothing of an input of '
@@ -211,7 +203,7 @@ class _UpSampling(Layer):
     rank = 2
 
     def _check_input(self, input_shape):
-        _check_rank(self, input_shape, self.rank + 1)
+        _check_ndim(self, input_shape, self.rank + 2)
 
     def call(self, x):
         # Nearest neighbour: each cell becomes a size[0] x size[1] block (a broadcast view, then one copy).
@@ -247,8 +239,7 @@ class UpSampling2D(_UpSampling):
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
-        if data_format not in (None, "channels_last"):
-            raise ValueError("UpSampling2D: only data_format='channels_last' is supported")
+        _check_channels_last(self, data_format)
         if interpolation != "nearest":
             raise ValueError(f"UpSampling2D: only interpolation='nearest' is supported, got {interpolation!r}")
         size = (size, size) if _is_int(size) else tuple(size)
