@@ -100,13 +100,18 @@ def test_failed_save_keeps_old_file_and_removes_temp(tmp_path, monkeypatch):
     state = _state()
     nc.save(state, path)
 
-    def broken_savez(f, **arrays):
-        f.write(b"PK\x03\x04 partial")
-        raise OSError("disk full (simulated)")
+    real_npy_bytes = serialization.npy_bytes
+    calls = []
 
-    monkeypatch.setattr(serialization.np, "savez", broken_savez)
+    def npy_bytes_then_disk_full(array):
+        calls.append(1)
+        if len(calls) == 2:  # the first member is already in the temporary file
+            raise OSError("disk full (simulated)")
+        return real_npy_bytes(array)
+
+    monkeypatch.setattr(serialization, "npy_bytes", npy_bytes_then_disk_full)
     with pytest.raises(OSError, match="disk full"):
-        nc.save({"other": np.zeros(2)}, path)
+        nc.save({"other": np.zeros(2), "more": np.ones(3)}, path)
     assert os.listdir(tmp_path) == ["s.npz"]
     _assert_same(nc.load(path), state)
 
@@ -117,3 +122,16 @@ def test_atomic_write_keeps_existing_permissions(tmp_path):
     os.chmod(path, 0o604)
     nc.save({"a": np.ones(1)}, path)
     assert path.stat().st_mode & 0o777 == 0o604
+
+
+def test_save_keys_that_are_numpy_savez_keywords(tmp_path):
+    # np.savez(**arrays) would read these keys as its own flags; nc.save must store them as arrays.
+    state = {"allow_pickle": nc.tensor([1.0, 2.0]), "file": nc.tensor([3.0]), "args": nc.tensor([[4.0]])}
+    path = tmp_path / "kw.npz"
+    nc.save(state, path)
+    back = nc.load(path)
+    assert sorted(back) == sorted(state)
+    for k, v in state.items():
+        np.testing.assert_array_equal(back[k].numpy(), v.numpy())
+    with np.load(path, allow_pickle=False) as npz:  # still a plain .npz
+        np.testing.assert_array_equal(npz["allow_pickle"], [1.0, 2.0])

@@ -171,8 +171,14 @@ def save(obj: dict[str, Any], path: PathLike) -> None:
         arrays[k] = v.detach().contiguous().numpy() if isinstance(v, Tensor) else np.asarray(v)
         if arrays[k].dtype == object:
             raise TypeError(f"nc.save: value for {k!r} is not numeric array data")
-    # numpy's stub lists allow_pickle among savez's keywords, so mypy reads **arrays as possibly that flag.
-    atomic_write(path, lambda f: np.savez(f, **arrays))  # type: ignore[arg-type]
+    # Members written here rather than by np.savez(**arrays), where a key such as "allow_pickle" would be taken
+    # as savez's own flag instead of an array; the layout (NAME.npy members of a zip) is np.savez's.
+    def write(f: IO[bytes]) -> None:
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
+            for name, array in arrays.items():
+                zf.writestr(name + ".npy", npy_bytes(array))
+
+    atomic_write(path, write)
 
 
 def load(path: PathLike) -> dict[str, Tensor]:
