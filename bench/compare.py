@@ -15,6 +15,7 @@ Workloads (python bench/compare.py --help lists the names; each has a target rat
     adam_10m, sgd_momentum_10m                          optimizer steps over 10 M parameters
     gelu_fwdbwd, cross_entropy_fwdbwd, batchnorm2d_fwdbwd
     lstm_fwd, lstm_fwdbwd, gru_fwdbwd, embed_lstm_step
+    keras_fit_overhead                                  nc.keras model.fit against a hand-written nc loop
 A workload needing a layer this neurocore lacks (nc.nn.LSTM, ...) is listed as skipped. More run with --only or
 --all: the other pooling shapes, and the optimizer steps against torch's foreach / fused implementations.
 
@@ -635,9 +636,74 @@ class EmbedLSTMStep(Workload):
         return _train_step(params, forward, opt)
 
 
+class KerasFitOverhead(Workload):
+    """What nc.keras's training loop adds: one epoch of LeNet-5 through model.fit(epochs=1, verbose=0) against a
+    hand-written loop over the same batches with the same model, loss and optimizer (shuffle with nc.randperm,
+    index the NumPy data, forward, loss, zero_grad, backward, step, loss.item()). Both sides are neurocore, so
+    ratio = hand loop / fit, and fit adding at most 10% means ratio >= 1 / 1.1. Both seed nc's generator the
+    same way, so they draw the same weights and batch orders and the check compares the trained weights.
+    The reference side needs neurocore in its process: in --isolate mode (no neurocore in the reference worker)
+    only fit's time is shown."""
+    name = "keras_fit_overhead"
+    about = ("nc.keras LeNet-5 (32x32x1 channels-last, tanh, softmax), 512 images in batches of 32, Adam: one "
+             "epoch of model.fit (verbose=0) vs a hand-written nc loop over the same batches "
+             "(reference: neurocore; ratio = loop / fit)")
+    reference = "neurocore"
+    target = 1 / 1.1
+    needs = ("keras.Sequential",)
+    N, BATCH = 512, 32
+
+    def __init__(self, np):
+        super().__init__(np)
+        rng = np.random.default_rng(14)
+        self.x = rng.standard_normal((self.N, 32, 32, 1), dtype=np.float32)
+        self.y = rng.integers(0, 10, size=self.N, dtype=np.int64)
+
+    @staticmethod
+    def _model(nc):
+        from neurocore.keras import Sequential
+        from neurocore.keras.layers import AveragePooling2D, Conv2D, Dense, Flatten
+        nc.manual_seed(14)
+        model = Sequential([Conv2D(6, 5, activation="tanh", input_shape=(32, 32, 1)), AveragePooling2D(2),
+                            Conv2D(16, 5, activation="tanh"), AveragePooling2D(2), Flatten(),
+                            Dense(120, activation="tanh"), Dense(84, activation="tanh"),
+                            Dense(10, activation="softmax")])
+        opt = nc.optim.Adam(model.parameters(), lr=1e-3)
+        model.compile(optimizer=opt, loss="sparse_categorical_crossentropy")
+        return model, opt
+
+    def nc_nn(self, nc):
+        model, _ = self._model(nc)
+        x, y = self.x, self.y
+
+        def step():
+            model.fit(x, y, batch_size=self.BATCH, epochs=1, verbose=0)
+        return step, lambda: [_to_np(p) for p in model.parameters()]
+
+    def ref(self, nc):
+        model, opt = self._model(nc)
+        loss_fn = nc.keras.losses.get("sparse_categorical_crossentropy")
+        x, y, n, batch = self.x, self.y, self.N, self.BATCH
+
+        def step():
+            model.train()
+            order = nc.randperm(n).numpy()
+            total = 0.0
+            for start in range(0, n, batch):
+                idx = order[start:start + batch]
+                xb, yb = nc.tensor(x[idx]), nc.tensor(y[idx])
+                loss = loss_fn(yb, model(xb))
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                total += loss.item() * len(idx)
+            return total / n
+        return step, lambda: [_to_np(p) for p in model.parameters()]
+
+
 WORKLOADS = [XorStep, MnistMLPStep, Matmul1024, Conv2dFwd, Conv2dFwdBwd, MaxPool2x2FwdBwd, LeNetStep,
              Adam10M, SGDMomentum10M, MnistMLPAdamStep, GeluFwdBwd, CrossEntropyFwdBwd, BatchNorm2dFwdBwd,
-             LSTMFwd, LSTMFwdBwd, GRUFwdBwd, EmbedLSTMStep,
+             LSTMFwd, LSTMFwdBwd, GRUFwdBwd, EmbedLSTMStep, KerasFitOverhead,
              # not in the default run (--only NAME or --all):
              MaxPool2x2Fwd, AvgPool2x2FwdBwd, MaxPool3x3s2FwdBwd, GapFwdBwd,
              Adam10MForeach, Adam10MFused, SGDMomentum10MFused]

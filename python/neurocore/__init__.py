@@ -21,11 +21,12 @@ from ._tensor import (  # noqa: E402
     randn_like, randint_like, is_tensor,
 )
 from ._functions import *  # noqa: E402,F401,F403
-from ._functions import __all__ as _fn_all  # noqa: E402
+from . import _functions  # noqa: E402
 from .autograd import no_grad, enable_grad, set_grad_enabled  # noqa: E402
 from . import autograd, nn, optim, data, datasets, utils  # noqa: E402
 from .serialization import save, load  # noqa: E402
 from . import keras  # noqa: E402
+from . import linear  # noqa: E402
 
 bool = bool_  # noqa: A001 - nc.bool, like torch.bool
 __version__ = "0.1.0"
@@ -38,5 +39,6 @@ __all__ = [
     "manual_seed", "initial_seed", "set_num_threads", "get_num_threads",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "cat", "stack", "where", "save", "load",
-    "autograd", "nn", "optim", "data", "datasets", "utils", "keras",
-] + list(_fn_all)
+    "autograd", "nn", "optim", "data", "datasets", "utils", "keras", "linear",
+]
+__all__ += _functions.__all__  # in this form mypy sees the re-exported math functions too
