@@ -147,6 +147,82 @@ def test_larger_shapes_threads_and_blocking(mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_float32_larger_shapes_against_float64_reference(mode):
+    """float32 through the same kernel edges as the float64 test above (partial row tiles and vector panels, the
+    backward step GEMM's K = G*H over more than one k-block), 1 and 2 threads, inference and training forward,
+    against the float64 reference within float32 tolerance."""
+    rng = np.random.default_rng(23)
+    Tl, Bl, Fl, Hl = 12, 37, 19, 70
+    kw = {"nonlinearity": "relu" if mode == "RNN_RELU" else "tanh"} if mode.startswith("RNN") else {}
+    m = getattr(nc.nn, "RNN" if mode.startswith("RNN") else mode)(Fl, Hl, bidirectional=True, **kw)
+    params = set_params(m, rng, scale=2 / math.sqrt(Hl))
+    x = rng.standard_normal((Tl, Bl, Fl)).astype(np.float32)
+    h0 = rng.standard_normal((2, Bl, Hl)).astype(np.float32)
+    X, H0 = nc.tensor(x, requires_grad=True), nc.tensor(h0, requires_grad=True)
+    hx = (H0, nc.tensor(h0 * 0.3)) if mode == "LSTM" else H0
+    ref_out, ref_h, _, tape = rnn_forward(mode, x.astype(np.float64), h0.astype(np.float64),
+                                          h0.astype(np.float64) * 0.3, params, 1, True)
+    prev = nc.get_num_threads()
+    for threads in (1, 2):
+        nc.set_num_threads(threads)
+        try:
+            with nc.no_grad():
+                inference = m(X, hx)[0].numpy()
+            out, hn = m(X, hx)
+        finally:
+            nc.set_num_threads(prev)
+        hn = hn[0] if mode == "LSTM" else hn
+        assert out.dtype == nc.float32
+        np.testing.assert_array_equal(inference, out.detach().numpy())
+        np.testing.assert_allclose(out.detach().numpy(), ref_out, rtol=1e-4, atol=2e-5)
+        np.testing.assert_allclose(hn.detach().numpy(), ref_h, rtol=1e-4, atol=2e-5)
+    w_out = rng.standard_normal(ref_out.shape)
+    ((out * nc.tensor(w_out.astype(np.float32))).sum() + hn.sum()).backward()
+    dx, dh0, _, dparams = rnn_backward(mode, w_out, np.ones_like(ref_h), np.zeros_like(ref_h), params, 1, True, tape)
+    np.testing.assert_allclose(X.grad.numpy(), dx, rtol=2e-4, atol=2e-4)
+    np.testing.assert_allclose(H0.grad.numpy(), dh0, rtol=2e-4, atol=2e-4)
+    for k, (got, exp) in enumerate(zip(module_grads(m), dparams)):
+        for name, g, e in zip(m._layer_names[k], got, exp):
+            np.testing.assert_allclose(g, e, rtol=2e-4, atol=5e-4, err_msg=name)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_frozen_input_side_gradients(mode):
+    """Backward skips what is not needed (dX when the input needs no gradient, dW_ih and the biases when frozen)
+    and still gets dW_hh and dh0 right."""
+    rng = np.random.default_rng(5)
+    m = make_module(mode, nc.float64)
+    params = set_params(m, rng)
+    m.weight_ih_l0.requires_grad = False
+    m.bias_ih_l0.requires_grad = False
+    m.bias_hh_l0.requires_grad = False
+    x, h0 = rng.standard_normal((T, B, F)), rng.standard_normal((1, B, H))
+    X, H0 = nc.tensor(x), nc.tensor(h0, requires_grad=True)
+    out = m(X, (H0, nc.zeros(1, B, H, dtype=nc.float64)) if mode == "LSTM" else H0)[0]
+    w = rng.standard_normal((T, B, H))
+    (out * nc.tensor(w)).sum().backward()
+    _, _, _, tape = rnn_forward(mode, x, h0, np.zeros_like(h0), params, 1, False)
+    _, dh0, _, dparams = rnn_backward(mode, w, np.zeros_like(h0), np.zeros_like(h0), params, 1, False, tape)
+    assert X.grad is None and m.weight_ih_l0.grad is None and m.bias_hh_l0.grad is None
+    np.testing.assert_allclose(m.weight_hh_l0.grad.numpy(), dparams[0][1], rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(H0.grad.numpy(), dh0, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_empty_batch(mode):
+    """A batch of 0 sequences gives empty outputs and zero weight gradients, as in PyTorch (it used to crash)."""
+    m = make_module(mode, nc.float32, num_layers=2, bidirectional=True)
+    X = nc.zeros(T, 0, F, requires_grad=True)
+    out, hn = m(X)
+    hn = hn[0] if mode == "LSTM" else hn
+    assert out.shape == (T, 0, 2 * H) and hn.shape == (4, 0, H)
+    out.sum().backward()
+    assert X.grad.shape == (T, 0, F)
+    for p in m.parameters():
+        assert p.grad.shape == p.shape and not p.grad.numpy().any()
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_no_bias_and_unbatched(mode):
     rng = np.random.default_rng(7)
     m = make_module(mode, nc.float64, bias=False, bidirectional=True)

@@ -1,10 +1,10 @@
-// Recurrent layers: validation, buffers, the autograd node, and the layer's one-off GEMMs around the recurrence
-// kernels (Note [RNN layer algorithm] in ops/rnn.h); and the embedding lookup.
+// Recurrent layers: validation, buffers, the autograd node, and the layer's GEMMs over all steps around the
+// recurrence kernels (Note [RNN layer algorithm] in ops/rnn.h); and the embedding lookup.
 #include "ops/rnn.h"
 
 namespace nc {
 
-NC_DEFINE_KERNEL(rnn_gemm_kernel, RnnGemmFn);
+NC_DEFINE_KERNEL(rnn_weight_grad_kernel, RnnWeightGradFn);
 NC_DEFINE_KERNEL(rnn_forward_kernel, RnnForwardFn);
 NC_DEFINE_KERNEL(rnn_backward_kernel, RnnBackwardFn);
 
@@ -25,6 +25,32 @@ inline char* block(const Tensor& t, int64_t r, int64_t rows, int64_t width) {
   return static_cast<char*>(t.raw_data()) + r * rows * width * static_cast<int64_t>(itemsize(t.dtype()));
 }
 inline void* ptr_or_null(const Tensor& t) { return t.defined() ? t.raw_data() : nullptr; }
+
+// C (m, n) = op(A) (m, k) @ op(B) (k, n) + beta * C through the BLAS wrapper, row-major, contiguous operands.
+void gemm(const Tensor& c, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const void* a, const void* b,
+          double beta) {
+  if (k == 0) {  // nothing to add; BLAS would leave C alone
+    if (beta == 0.0) fill_(c, 0);
+    return;
+  }
+  gemm_kernel(c.device(), c.dtype(), ta, tb, m, n, k, 1.0, a, ta ? m : k, b, tb ? k : n, beta, c.raw_data(), n);
+}
+
+// gates (T, B, G*H) = X (T*B, F) @ W_ih^T + b_ih + b_hh, the input projection of every step in one GEMM. GRU:
+// b_hh's n part stays out (r multiplies it, inside the recurrence).
+void input_projection(const Tensor& gates, const Tensor& x, const Tensor& w_ih, const Tensor& b_ih,
+                      const Tensor& b_hh, bool gru) {
+  const int64_t TB = x.shape()[0] * x.shape()[1], F = x.shape()[2], GH = w_ih.shape()[0];
+  double beta = 0.0;
+  if (b_ih.defined()) {
+    Tensor bias = contiguous_copy(b_ih);
+    const int64_t n = gru ? 2 * GH / 3 : GH;  // GRU: the r and z parts
+    add_(slice(bias, 0, 0, n, 1), slice(b_hh, 0, 0, n, 1));
+    copy_(view(gates, {TB, GH}), bias);
+    beta = 1.0;
+  }
+  gemm(gates, false, true, TB, GH, F, x.raw_data(), w_ih.raw_data(), beta);
+}
 
 struct RnnLayerBackward : Node {
   RnnMode mode;
@@ -51,14 +77,13 @@ TensorList RnnLayerBackward::apply(TensorList&& gs) {
   const bool need_dc0 = lstm && needs_grad(2) && c0.defined();
   Tensor dh0 = need_dh0 ? Tensor::empty({B, H}, dt, dev) : Tensor();
   Tensor dc0 = need_dc0 ? Tensor::empty({B, H}, dt, dev) : Tensor();
-  Tensor dx = needs_grad(0) ? Tensor::empty({T, B, F}, dt, dev) : Tensor();
   RnnBackwardArgs a{};
-  a.mode = mode, a.dtype = dt, a.T = T, a.B = B, a.F = F, a.H = H, a.reverse = reverse;
-  a.gates = gates.raw_data(), a.w_ih = w_ih.raw_data(), a.w_hh = w_hh.raw_data();
+  a.mode = mode, a.dtype = dt, a.T = T, a.B = B, a.H = H, a.reverse = reverse;
+  a.gates = gates.raw_data(), a.w_hh = w_hh.raw_data();
   a.h0 = ptr_or_null(h0), a.c0 = ptr_or_null(c0);
   a.y = y.raw_data(), a.c = ptr_or_null(c), a.tanh_c = ptr_or_null(tanh_c), a.hn = ptr_or_null(hn);
   a.dy = ptr_or_null(dy), a.dh_n = ptr_or_null(dh_n), a.dc_n = ptr_or_null(dc_n);
-  a.dx = ptr_or_null(dx), a.dgates = dA.raw_data(), a.dgh = gru ? dAh.raw_data() : nullptr;
+  a.dgates = dA.raw_data(), a.dgh = gru ? dAh.raw_data() : nullptr;
   a.dh0 = ptr_or_null(dh0), a.dc0 = ptr_or_null(dc0);
   Tensor db_ih, db_hh;
   if (has_bias && (needs_grad(5) || (needs_grad(6) && !gru))) db_ih = Tensor::empty({GH}, dt, dev);
@@ -67,20 +92,26 @@ TensorList RnnLayerBackward::apply(TensorList&& gs) {
   rnn_backward_kernel(dev, a);
   if (has_bias && needs_grad(6) && !gru) db_hh = needs_grad(5) ? contiguous_copy(db_ih) : db_ih;
   if (!needs_grad(5)) db_ih = Tensor();
-  Tensor dw_ih, dw_hh;
+  // After the recurrence, one GEMM each over all T*B rows.
+  Tensor dx, dw_ih, dw_hh;
+  if (needs_grad(0)) {
+    dx = Tensor::empty({T, B, F}, dt, dev);
+    gemm(dx, false, false, T * B, F, GH, dA.raw_data(), w_ih.raw_data(), 0.0);  // dX = dA @ W_ih
+  }
   if (needs_grad(3)) {
     dw_ih = Tensor::empty({GH, F}, dt, dev);
-    rnn_gemm_kernel(dev, dt, true, false, GH, F, T * B, dA.raw_data(), GH, x.raw_data(), F, false, dw_ih.raw_data(), F);
+    gemm(dw_ih, true, false, GH, F, T * B, dA.raw_data(), x.raw_data(), 0.0);  // dW_ih = dA^T @ X
   }
   if (needs_grad(4)) {
-    // Step t's h_{t-1} is y[t-1] (forward) or y[t+1] (reverse); the first step processed used h0.
+    // dW_hh = dA_h^T @ [h_{t-1}]_t. Step t's h_{t-1} is y[t-1] (forward) or y[t+1] (reverse); the first step
+    // processed used h0.
     dw_hh = Tensor::empty({GH, H}, dt, dev);
     const void* da = reverse ? dAh.raw_data() : block(dAh, 1, B, GH);
     const void* hprev = reverse ? block(y, 1, B, H) : y.raw_data();
-    rnn_gemm_kernel(dev, dt, true, false, GH, H, (T - 1) * B, da, GH, hprev, H, false, dw_hh.raw_data(), H);
+    rnn_weight_grad_kernel(dev, dt, GH, H, (T - 1) * B, da, hprev, false, dw_hh.raw_data());
     if (h0.defined())
-      rnn_gemm_kernel(dev, dt, true, false, GH, H, B, block(dAh, reverse ? T - 1 : 0, B, GH), GH, h0.raw_data(), H,
-                      true, dw_hh.raw_data(), H);
+      rnn_weight_grad_kernel(dev, dt, GH, H, B, block(dAh, reverse ? T - 1 : 0, B, GH), h0.raw_data(), true,
+                             dw_hh.raw_data());
   }
   return {dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh};
 }
@@ -134,7 +165,8 @@ TensorList rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tens
   Tensor h0c = h0.defined() ? contiguous(h0.detach()) : Tensor();
   Tensor c0c = c0.defined() ? contiguous(c0.detach()) : Tensor();
 
-  Tensor gates = Tensor::empty({train ? T : 1, B, GH}, dt, dev);
+  Tensor gates = Tensor::empty({T, B, GH}, dt, dev);  // pre-activations, then (in place) gate activations
+  input_projection(gates, xc, wi, bi, bh, gru);
   Tensor y = Tensor::empty({T, B, H}, dt, dev);
   Tensor h_n = Tensor::empty({B, H}, dt, dev);
   // Without autograd only what the recurrence needs is kept (RnnForwardArgs::keep_all).
@@ -145,10 +177,10 @@ TensorList rnn_layer(RnnMode mode, const Tensor& x, const Tensor& h0, const Tens
     c_n = Tensor::empty({B, H}, dt, dev);
   }
   if (gru) hn = Tensor::empty({train ? T : 1, B, H}, dt, dev);
+  Tensor b_hn = gru && bh.defined() ? slice(bh, 0, 2 * H, 3 * H, 1) : Tensor();
   RnnForwardArgs a{};
-  a.mode = mode, a.dtype = dt, a.T = T, a.B = B, a.F = F, a.H = H, a.reverse = reverse, a.keep_all = train;
-  a.x = xc.raw_data(), a.w_ih = wi.raw_data(), a.w_hh = wh.raw_data();
-  a.b_ih = ptr_or_null(bi), a.b_hh = ptr_or_null(bh), a.gates = gates.raw_data();
+  a.mode = mode, a.dtype = dt, a.T = T, a.B = B, a.H = H, a.reverse = reverse, a.keep_all = train;
+  a.w_hh = wh.raw_data(), a.b_hn = ptr_or_null(b_hn), a.gates = gates.raw_data();
   a.h0 = ptr_or_null(h0c), a.c0 = ptr_or_null(c0c);
   a.y = y.raw_data(), a.h_n = h_n.raw_data();
   a.c = ptr_or_null(c), a.tanh_c = ptr_or_null(tanh_c), a.c_n = ptr_or_null(c_n), a.hn = ptr_or_null(hn);

@@ -3,21 +3,23 @@
 // Shapes: x (T, B, F) time-major, h and c (B, H), w_ih (G*H, F), w_hh (G*H, H), b_ih and b_hh (G*H),
 // y (T, B, H); G is the number of gates: 1 (RNN), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n).
 //
-// Note [RNN layer algorithm]: one autograd node runs a whole layer in one direction, and each pass is one kernel
-// call (one parallel region: batch rows are independent through the whole recurrence, so threads take blocks of
-// rows and run every step on them, with no synchronisation between steps).
-//   forward:  per step t and block of rows: A = x_t @ W_ih^T + h_{t-1} @ W_hh^T (two GEMMs on weights packed
-//             once per call, Note [RNN GEMM] in kernels/cpu/rnn.cpp), then one fused pass adds the biases, applies
-//             the gate non-linearities and the cell update, and writes the gate activations and h_t (and c_t,
-//             tanh(c_t); GRU also W_hn h_{t-1} + b_hn, kept apart because r multiplies it). All of it is kept
-//             for backward: nothing is recomputed. (The input projection is the one GEMM X (T*B, F) @ W_ih^T cut
-//             by rows; doing it per block inside the recurrence saves a parallel region and keeps A in cache.)
-//   backward: per step (last to first) and block of rows: one fused pass turns dh_t (from step t+1 plus dy_t)
-//             and dc_t into the pre-activation gradients dA[t] and dc_{t-1} and adds dA[t] to the bias
-//             gradients; then GEMMs on the packed weights give dx_t = dA[t] @ W_ih and dh_{t-1} = dA_h[t] @ W_hh.
-//             After it, one GEMM each over all steps: dW_ih = dA^T @ X and dW_hh = dA_h^T @ [h_{t-1}]_t (the
-//             h_{t-1} of every step are the outputs shifted by one step, so this is one GEMM plus one for the h0
-//             rows). GRU: dA_h, the gradient of W_h* h + b_h*, differs from dA in its n part.
+// Note [RNN layer algorithm]: one autograd node runs a whole layer in one direction:
+//   forward:  1. the input projection of all steps, one BLAS GEMM: A = X (T*B, F) @ W_ih^T + b_ih + b_hh (GRU:
+//                without b_hn, which r multiplies), into the gates buffer;
+//             2. the recurrence, one kernel call (one parallel region: batch rows are independent through the
+//                whole recurrence, so threads take blocks of rows and run every step on them with no
+//                synchronisation between steps). Per step: one GEMM adds h_{t-1} @ W_hh^T to A[t] (GRU: into a
+//                scratch row, Note [RNN step GEMM] in kernels/cpu/rnn.cpp), then one fused pass applies the gate
+//                non-linearities and the cell update, overwrites A[t] with the gate activations and writes h_t
+//                (and c_t, tanh(c_t); GRU also W_hn h_{t-1} + b_hn). All of it is kept for backward: nothing is
+//                recomputed.
+//   backward: 1. the recurrence, one kernel call, steps last to first: one fused pass turns dh_t (from step
+//                t+1 plus dy_t) and dc_t into the pre-activation gradients dA[t] and dc_{t-1} and adds dA[t] to
+//                the bias gradients; one GEMM gives dh_{t-1} = dA_h[t] @ W_hh. GRU: dA_h, the gradient of
+//                W_h* h + b_h*, differs from dA in its n part;
+//             2. one GEMM each over all steps: dX = dA @ W_ih and dW_ih = dA^T @ X through BLAS, and dW_hh =
+//                dA_h^T @ [h_{t-1}]_t through rnn_weight_grad_kernel (the h_{t-1} of every step are the outputs
+//                shifted by one step, so this is one GEMM plus one for the h0 rows).
 //   reverse=true runs t = T-1 .. 0 (the backward direction of a bidirectional layer).
 #pragma once
 #include "ops/ops.h"
@@ -31,20 +33,17 @@ const char* rnn_mode_name(RnnMode m);
 // ---- kernel table entries (storage in ops/rnn.cpp, CPU implementation in kernels/cpu/rnn.cpp)
 // All buffers are contiguous; "or null" means zeros when null. Step s runs time t = s (or T-1-s if reverse).
 
-// The forward recurrence over all T steps.
+// The forward recurrence over all T steps, after the input projection.
 struct RnnForwardArgs {
   RnnMode mode;
   DType dtype;
-  int64_t T, B, F, H;
+  int64_t T, B, H;
   bool reverse;
-  bool keep_all;        // keep the gates, c, tanh(c), W_hn h + b_hn of every step (for backward); else only what
-                        // the recurrence needs: c holds 2 steps (slot s % 2), gates, tanh_c and hn 1
-  const void* x;        // (T, B, F)
-  const void* w_ih;     // (G*H, F)
+  bool keep_all;        // keep c, tanh(c), W_hn h + b_hn of every step (for backward); else only what the
+                        // recurrence needs: c holds 2 steps (slot s % 2), tanh_c and hn 1
   const void* w_hh;     // (G*H, H)
-  void* gates;          // (T or 1, B, G*H) out: the gate activations
-  const void* b_ih;     // (G*H) or null
-  const void* b_hh;     // (G*H) or null
+  const void* b_hn;     // GRU (H) or null: the recurrent bias of the n gate (b_hh[2H:3H])
+  void* gates;          // (T, B, G*H) in: X @ W_ih^T + b_ih + b_hh (GRU without b_hn); out: the gate activations
   const void* h0;       // (B, H) or null
   const void* c0;       // LSTM (B, H) or null
   void* y;              // (T, B, H) out: h_t
@@ -59,10 +58,9 @@ struct RnnForwardArgs {
 struct RnnBackwardArgs {
   RnnMode mode;
   DType dtype;
-  int64_t T, B, F, H;
+  int64_t T, B, H;
   bool reverse;
   const void* gates;    // (T, B, G*H)
-  const void* w_ih;     // (G*H, F)
   const void* w_hh;     // (G*H, H)
   const void* h0;       // (B, H) or null
   const void* c0;       // LSTM (B, H) or null
@@ -73,7 +71,6 @@ struct RnnBackwardArgs {
   const void* dy;       // (T, B, H) or null: gradient w.r.t. the output sequence
   const void* dh_n;     // (B, H) or null
   const void* dc_n;     // LSTM (B, H) or null
-  void* dx;             // (T, B, F) out, or null when not needed: dgates @ W_ih
   void* dgates;         // (T, B, G*H) out: gradient w.r.t. the gate pre-activations (GRU: the input side)
   void* dgh;            // GRU (T, B, 3H) out: gradient w.r.t. W_h* h_{t-1} + b_h*
   void* dh0;            // (B, H) out, or null when not needed
@@ -81,13 +78,13 @@ struct RnnBackwardArgs {
   void* db_ih;          // (G*H) out, or null: column sums of dgates over all steps and rows
   void* db_hh;          // GRU (G*H) out, or null: column sums of dgh (other modes: db_hh = db_ih)
 };
-// C (m, n) = op(A) (m, k) @ op(B) (k, n), or C += when accumulate; row-major with leading dimensions: the layer's
-// GEMMs on B packed once per call (Note [RNN GEMM] in kernels/cpu/rnn.cpp).
-using RnnGemmFn = void(DType dtype, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const void* a,
-                       int64_t lda, const void* b, int64_t ldb, bool accumulate, void* c, int64_t ldc);
+// C (m, n) (= or +=) A^T @ B for A (k, m), B (k, n), contiguous: dW_hh (a private GEMM on AVX-512 builds,
+// else BLAS: Note [RNN step GEMM] in kernels/cpu/rnn.cpp).
+using RnnWeightGradFn = void(DType dtype, int64_t m, int64_t n, int64_t k, const void* a, const void* b,
+                             bool accumulate, void* c);
 using RnnForwardFn = void(const RnnForwardArgs& a);
 using RnnBackwardFn = void(const RnnBackwardArgs& a);
-NC_DECLARE_KERNEL(rnn_gemm_kernel, RnnGemmFn);
+NC_DECLARE_KERNEL(rnn_weight_grad_kernel, RnnWeightGradFn);
 NC_DECLARE_KERNEL(rnn_forward_kernel, RnnForwardFn);
 NC_DECLARE_KERNEL(rnn_backward_kernel, RnnBackwardFn);
 

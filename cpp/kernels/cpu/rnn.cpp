@@ -1,7 +1,9 @@
-// The recurrent layers' kernels (Note [RNN layer algorithm] in ops/rnn.h): per time step GEMMs on weights packed
-// once per call (Note [RNN GEMM]), then one fused pass (biases, gate non-linearities, cell update; or, backward,
-// the gate derivatives) over the step's state. Threads take blocks of batch rows and run the whole sequence on
-// them; within a row the loop over hidden units vectorises. Also the GEMM the layer uses for dW_ih and dW_hh.
+// The recurrence of the recurrent layers (Note [RNN layer algorithm] in ops/rnn.h): per time step one GEMM
+// h_{t-1} @ W_hh^T (forward) or dA_h[t] @ W_hh (backward), then one fused pass over the step's rows (gate
+// non-linearities and cell update; or, backward, the gate derivatives); and dW_hh, one GEMM over all steps. The
+// input projection, dX and dW_ih are one BLAS GEMM each, in ops/rnn.cpp. Threads take blocks of batch rows and run
+// the whole sequence on them; within a row the loop over hidden units vectorises.
+// Shapes: gates (T, B, G*H), h and c (B, H), W_hh (G*H, H), y (T, B, H); G = 1 (RNN), 4 (LSTM), 3 (GRU).
 // Equations (PyTorch's documentation of nn.RNN / nn.LSTM / nn.GRU):
 //   RNN   h = act(W_ih x + b_ih + W_hh h' + b_hh)
 //   LSTM  i, f, g, o = sig, sig, tanh, sig of (W_ih x + b_ih + W_hh h' + b_hh);  c = f c' + i g;  h = o tanh(c)
@@ -17,12 +19,41 @@
 #include "kernels/cpu/vmath.h"
 #include "ops/rnn.h"
 
+// Note [RNN step GEMM]: the per-step products h_{t-1} @ W_hh^T (forward) and dA_h[t] @ W_hh (backward) are small
+// (a block of batch rows; K = H or G*H) and repeat T times with the same W_hh. BLAS packs its B operand at every
+// call; the private kernel below packs W_hh once per layer call and runs register-blocked tiles of kMR rows by two
+// vectors from the packed panels. dW_hh = dA_h^T @ [h_{t-1}]_t, one GEMM over all steps after the loop, uses it
+// too. Why, measured on the 2-core AMD EPYC (AVX-512) this was tuned on, whose OpenBLAS runs its Haswell (AVX2)
+// kernels: medians of bench/compare.py --isolate, LSTM/GRU(64, 256), T=50, batch 32, float32, 2 threads:
+//                                      lstm_fwd   lstm_fwdbwd   gru_fwdbwd
+//   AVX-512 build (-march=native)  private   3.5 ms     11.0 ms       8.5 ms
+//                                  BLAS      6.8        18.0          13.7
+//   AVX2 build (-mavx2 -mfma)      private   7.5        18.9          14.4
+//                                  BLAS      8.9        19.6          15.0
+//   SSE2 build (NC_NATIVE=OFF)     private  14.8        37.6          29.2
+//                                  BLAS     10.7        21.4          17.5
+// ("BLAS": these products and dW_hh through gemm_kernel, one row block per thread; dW_hh alone is 3.5 ms there, at
+// OpenBLAS's AVX2 peak, and lstm_fwdbwd 12.4 ms with only dW_hh through BLAS.) So the private kernel is compiled
+// for AVX-512 builds, where it runs 512-bit vectors at about twice OpenBLAS's rate; the others take the BLAS path,
+// where its edge is small (AVX2) or negative (SSE2). The GEMMs with W_ih (input projection, dX, dW_ih) always go
+// through BLAS, in ops/rnn.cpp.
+#ifndef NC_RNN_PACKED_GEMM  // -DNC_RNN_PACKED_GEMM=0 forces the BLAS path (to compare)
+#if defined(__AVX512F__) && (defined(__GNUC__) || defined(__clang__))
+#define NC_RNN_PACKED_GEMM 1
+#else
+#define NC_RNN_PACKED_GEMM 0
+#endif
+#endif
+
 namespace nc {
 namespace {
 
 // A thread gets at least this much work (~50 us): waking a sleeping thread can cost that much or more on a
 // busy machine (OMP_WAIT_POLICY=PASSIVE), so smaller products run in the calling thread.
 constexpr double kMinFlopsPerThread = 1e7;
+// Rows per micro-tile of the private kernel, and the unit in which threads share batch rows.
+constexpr int kMR = kVecBytes >= 64 ? 8 : 4;  // 2 * kMR accumulators fit the vector registers
+constexpr int64_t kGroup = 4;  // micro-tiles sharing one panel load; at most this many per thread block
 
 // float: branch-free approximations that the compiler vectorises (std::exp / std::tanh do not without
 // -ffast-math); double: the library functions, so float64 results match a numpy reference to rounding.
@@ -62,30 +93,6 @@ template <> struct Act<float> {
   }
 };
 
-// Note [RNN GEMM]: the recurrent products h_{t-1} @ W_hh^T (forward) and dA_t @ W_hh (backward) are small
-// (B rows) and repeat T times with the same W_hh, so W_hh is packed once per call and a register-blocked
-// micro-kernel computes MR x NR tiles of C = A @ B from the packed panels; BLAS would re-pack the weight at every
-// step. The layer's one-off GEMMs (input projection, dX, dW_ih, dW_hh) use the same code through
-// rnn_gemm_kernel: on the machine this was tuned on (AVX-512) it ran at ~240 GFLOP/s per core against 85-140 for
-// OpenBLAS's sgemm on these shapes. Layout: B (k, n) is cut into blocks of kKc rows (a block's panel stays in
-// L1 while a group of A rows uses it), and each block into panels of NR columns: panel p of block kb holds, row by
-// row, the NR values B[kk, p*NR .. p*NR+NR), zero past the last column. Rows of C go in groups of kGroup tiles
-// that share each panel load. Vectors are GCC vector extensions of the widest width the build targets (AVX-512:
-// NR = 32 floats, MR = 8 rows), so one template serves float and double on every ISA.
-constexpr int kMR = kVecBytes >= 64 ? 8 : 4;  // rows per micro-tile: 2*MR accumulators fit the registers
-constexpr int64_t kGroup = 4;                 // micro-tiles sharing one panel load
-constexpr int64_t kPanelBytes = 32 << 10;     // one k-block of one panel: fits L1 with the A rows
-
-template <class T> struct Simd;
-template <> struct Simd<float> {
-  typedef float V __attribute__((vector_size(kVecBytes)));
-  static constexpr int W = kVecBytes / 4;
-};
-template <> struct Simd<double> {
-  typedef double V __attribute__((vector_size(kVecBytes)));
-  static constexpr int W = kVecBytes / 8;
-};
-
 struct FreeDeleter {
   void operator()(void* p) const { std::free(p); }
 };
@@ -98,7 +105,19 @@ std::unique_ptr<T[], FreeDeleter> scratch(int64_t n) {
   return std::unique_ptr<T[], FreeDeleter>(p);
 }
 
-// B (k, n) packed as described in the note.
+#if NC_RNN_PACKED_GEMM
+// ---- the private step GEMM (Note [RNN step GEMM]). B (k, n) is cut into blocks of kKc rows (a block's panel
+// stays in L1 while a group of A rows uses it), and each block into panels of NR = 2 vectors of columns: panel p
+// of block kb holds, row by row, the NR values B[kk, p*NR .. p*NR+NR), zero past the last column. Rows of C go in
+// groups of kGroup micro-tiles of kMR rows that share each panel load. One template for float and double.
+constexpr int64_t kPanelBytes = 32 << 10;  // one k-block of one panel: fits L1 with the A rows
+
+template <class T>
+struct Simd {
+  typedef T V __attribute__((vector_size(kVecBytes)));
+  static constexpr int W = kVecBytes / static_cast<int>(sizeof(T));
+};
+
 template <class T>
 struct PackedB {
   static constexpr int NR = 2 * Simd<T>::W;
@@ -111,8 +130,7 @@ struct PackedB {
   PackedB(const T* w, int64_t ldw, int64_t k_, int64_t n_, bool trans)
       : k(k_), n(n_), panels((n_ + NR - 1) / NR), blocks((k_ + kKc - 1) / kKc) {
     data = scratch<T>(panels * k * NR);
-    // Threads only for big matrices: a parallel region costs a wake-up of the other threads (slow when they
-    // sleep, OMP_WAIT_POLICY=PASSIVE, and the machine is busy), more than packing a weight matrix.
+    // Threads only for big matrices: waking sleeping threads costs more than packing a weight matrix.
     parallel_for(0, blocks * panels, std::max<int64_t>(1, (1 << 20) / (kKc * NR)), [&](int64_t q0, int64_t q1) {
       for (int64_t q = q0; q < q1; ++q) {
         const int64_t kb = q / panels, p = q % panels, rows = block_rows(kb);
@@ -191,10 +209,9 @@ inline void micro_tile(int64_t m, int64_t k, const T* A, int64_t lda, const T* p
 // transposed (TA) is read through a copy: each group of rows' k-block goes into ap as (kc, rows), so the
 // micro-kernels read one short contiguous row of it per k step. In place they would stride by lda, and with lda a
 // multiple of 4 KiB (G*H = 1024 floats) all those rows fall into one L1 set (measured: dW_hh 4.9 -> 4.2 ms).
-// Row-major A is read in place (copying measured slower there).
 template <class T, bool TA = false>
-void gemm_rows(int64_t i0, int64_t i1, const T* A, int64_t lda, const PackedB<T>& B, T* C, int64_t ldc,
-               bool accumulate, T* ap) {
+void packed_gemm(int64_t i0, int64_t i1, const T* A, int64_t lda, const PackedB<T>& B, T* C, int64_t ldc,
+                 bool accumulate, T* ap = nullptr) {
   constexpr int NR = PackedB<T>::NR;
   if (B.k == 0) {
     if (!accumulate)
@@ -205,7 +222,7 @@ void gemm_rows(int64_t i0, int64_t i1, const T* A, int64_t lda, const PackedB<T>
     const int64_t kk0 = kb * PackedB<T>::kKc, kc = B.block_rows(kb);
     const bool acc = accumulate || kb > 0;
     for (int64_t g0 = i0; g0 < i1; g0 += kGroup * kMR) {
-      const int64_t g1 = std::min(i1, g0 + kGroup * kMR), gm = g1 - g0;
+      const int64_t gm = std::min(i1 - g0, kGroup * kMR);
       if (TA)
         for (int64_t kk = 0; kk < kc; ++kk) std::memcpy(ap + kk * gm, A + (kk0 + kk) * lda + g0, sizeof(T) * gm);
       for (int64_t p = 0; p < B.panels; ++p) {
@@ -221,39 +238,58 @@ void gemm_rows(int64_t i0, int64_t i1, const T* A, int64_t lda, const PackedB<T>
     }
   }
 }
-// Scratch for gemm_rows's copies of A.
-template <class T>
-std::unique_ptr<T[], FreeDeleter> a_scratch() {
-  return scratch<T>(PackedB<T>::kKc * kGroup * kMR);
-}
 
-// C (m, n) (=, or +=) op(A) @ op(B), threads taking groups of rows dynamically (Note [One thread pool]).
+// C (m, n) (=, or +=) A^T @ B for A (k, m), B (k, n) row-major (dW_hh), threads taking groups of rows
+// dynamically (Note [One thread pool] in blas.cpp).
 template <class T>
-void gemm_cpu_typed(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b,
-                    int64_t ldb, bool accumulate, T* c, int64_t ldc) {
+void packed_gemm_at(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb,
+                    bool accumulate, T* c, int64_t ldc) {
   if (m <= 0 || n <= 0) return;
-  const PackedB<T> B(b, ldb, k, n, tb);
+  const PackedB<T> B(b, ldb, k, n, false);
   const int64_t rows = kGroup * kMR, groups = (m + rows - 1) / rows;
   const int nt = static_cast<int>(std::min<int64_t>(
       {static_cast<int64_t>(get_num_threads()), groups,
        std::max<int64_t>(1, static_cast<int64_t>(2.0 * double(m) * double(n) * double(k) / kMinFlopsPerThread))}));
-  auto run = [&](int64_t g, T* ap) {
-    const int64_t i0 = g * rows, i1 = std::min(m, i0 + rows);
-    if (ta) gemm_rows<T, true>(i0, i1, a, lda, B, c, ldc, accumulate, ap);
-    else gemm_rows<T, false>(i0, i1, a, lda, B, c, ldc, accumulate, ap);
-  };
-  if (nt <= 1 || omp_in_parallel()) {
-    auto ap = a_scratch<T>();
-    for (int64_t g = 0; g < groups; ++g) run(g, ap.get());
-    return;
-  }
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel num_threads(nt) if (nt > 1 && !omp_in_parallel())
   {
-    auto ap = a_scratch<T>();
+    auto ap = scratch<T>(PackedB<T>::kKc * kGroup * kMR);
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t g = 0; g < groups; ++g) run(g, ap.get());
+    for (int64_t g = 0; g < groups; ++g)
+      packed_gemm<T, true>(g * rows, std::min(m, (g + 1) * rows), a, lda, B, c, ldc, accumulate, ap.get());
   }
 }
+#endif  // NC_RNN_PACKED_GEMM
+
+// The per-step product (Note [RNN step GEMM]): C (m, n) (=, or += when accumulate) A (m, k) @ op(W), with
+// op(W) = W^T for W (n, k) (trans) or W for W (k, n); A and C row-major with leading dimensions.
+template <class T>
+class StepGemm {
+ public:
+  StepGemm(const T* w, int64_t k, int64_t n, bool trans)
+#if NC_RNN_PACKED_GEMM
+      : packed_(w, trans ? k : n, k, n, trans) {}
+#else
+      : w_(w), k_(k), n_(n), trans_(trans) {}
+#endif
+  void operator()(int64_t m, const T* a, int64_t lda, T* c, int64_t ldc, bool accumulate) const {
+#if NC_RNN_PACKED_GEMM
+    packed_gemm<T>(0, m, a, lda, packed_, c, ldc, accumulate);
+#else
+    // Inside the recurrence's parallel region the wrapper runs in the calling thread.
+    gemm_kernel(DeviceType::CPU, dtype_of<T>::value, false, trans_, m, n_, k_, 1.0, a, lda, w_, trans_ ? k_ : n_,
+                accumulate ? 1.0 : 0.0, c, ldc);
+#endif
+  }
+
+ private:
+#if NC_RNN_PACKED_GEMM
+  PackedB<T> packed_;
+#else
+  const T* w_;
+  int64_t k_, n_;
+  bool trans_;
+#endif
+};
 
 // f(b0, b1) for blocks of batch rows, each running the whole recurrence. A block is up to kGroup micro-tiles
 // (its rows share every load of a weight panel), but small enough that each thread gets about two: threads take
@@ -261,12 +297,18 @@ void gemm_cpu_typed(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* 
 // blas.cpp).
 template <class F>
 void parallel_rows(int64_t B, double flops_per_row, const F& f) {
+  if (B <= 0) return;  // an empty batch: nothing to run (and no block size to divide by)
   const int64_t tiles = (B + kMR - 1) / kMR;
   const int nt = static_cast<int>(std::min<int64_t>(
       {static_cast<int64_t>(get_num_threads()), tiles,
        std::max<int64_t>(1, static_cast<int64_t>(flops_per_row * double(B) / kMinFlopsPerThread))}));
   const bool serial = nt <= 1 || omp_in_parallel();
+#if NC_RNN_PACKED_GEMM
   const int64_t per_block = serial ? std::min(kGroup, tiles) : std::clamp<int64_t>(tiles / (2 * nt), 1, kGroup);
+#else
+  // BLAS packs W_hh at every call: as few calls as possible, one block per thread.
+  const int64_t per_block = serial ? tiles : (tiles + nt - 1) / nt;
+#endif
   const int64_t rows = per_block * kMR, blocks = (B + rows - 1) / rows;
   auto run = [&](int64_t k) { f(k * rows, std::min(B, (k + 1) * rows)); };
   if (serial) {
@@ -277,46 +319,41 @@ void parallel_rows(int64_t B, double flops_per_row, const F& f) {
   for (int64_t k = 0; k < blocks; ++k) run(k);
 }
 
-// ---- one row of one step, forward: gx and gh (G*H) the x side and the h side of the gate pre-activations
-// (no biases); act (G*H) out: the gate activations.
+// ---- one row of one step, forward. g (G*H): in the pre-activations (x side with the biases, plus for RNN and
+// LSTM the h side), out the gate activations. GRU: gh (3H) the h side h_{t-1} @ W_hh^T, kept apart because r
+// multiplies its n part; b_hn (H) that part's bias; hn out W_hn h_{t-1} + b_hn.
 template <class T>
-inline void forward_row(RnnMode mode, int64_t H, const T* __restrict gx, const T* __restrict gh, T* __restrict act,
-                        const T* __restrict bi, const T* __restrict bh, const T* __restrict h_prev,
-                        const T* __restrict c_prev, T* __restrict h, T* __restrict c, T* __restrict tc,
-                        T* __restrict hn) {
+inline void forward_row(RnnMode mode, int64_t H, T* __restrict g, const T* __restrict gh, const T* __restrict b_hn,
+                        const T* __restrict h_prev, const T* __restrict c_prev, T* __restrict h, T* __restrict c,
+                        T* __restrict tc, T* __restrict hn) {
   switch (mode) {
     case RnnMode::Tanh:
 #pragma omp simd
-      for (int64_t j = 0; j < H; ++j) h[j] = act[j] = Act<T>::tanh(gx[j] + gh[j] + bi[j] + bh[j]);
+      for (int64_t j = 0; j < H; ++j) h[j] = g[j] = Act<T>::tanh(g[j]);
       break;
     case RnnMode::Relu:
 #pragma omp simd
-      for (int64_t j = 0; j < H; ++j) {
-        const T v = gx[j] + gh[j] + bi[j] + bh[j];
-        h[j] = act[j] = v < T(0) ? T(0) : v;  // NaN stays NaN
-      }
+      for (int64_t j = 0; j < H; ++j) h[j] = g[j] = g[j] < T(0) ? T(0) : g[j];  // NaN stays NaN
       break;
     case RnnMode::Lstm:
 #pragma omp simd
       for (int64_t j = 0; j < H; ++j) {
-        const T i = Act<T>::sigmoid(gx[j] + gh[j] + bi[j] + bh[j]);
-        const T f = Act<T>::sigmoid(gx[H + j] + gh[H + j] + bi[H + j] + bh[H + j]);
-        const T g = Act<T>::tanh(gx[2 * H + j] + gh[2 * H + j] + bi[2 * H + j] + bh[2 * H + j]);
-        const T o = Act<T>::sigmoid(gx[3 * H + j] + gh[3 * H + j] + bi[3 * H + j] + bh[3 * H + j]);
-        const T cv = f * c_prev[j] + i * g;
+        const T i = Act<T>::sigmoid(g[j]), f = Act<T>::sigmoid(g[H + j]);
+        const T gg = Act<T>::tanh(g[2 * H + j]), o = Act<T>::sigmoid(g[3 * H + j]);
+        const T cv = f * c_prev[j] + i * gg;
         const T t = Act<T>::tanh(cv);
-        act[j] = i, act[H + j] = f, act[2 * H + j] = g, act[3 * H + j] = o;
+        g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
         c[j] = cv, tc[j] = t, h[j] = o * t;
       }
       break;
     case RnnMode::Gru:
 #pragma omp simd
       for (int64_t j = 0; j < H; ++j) {
-        const T r = Act<T>::sigmoid(gx[j] + gh[j] + bi[j] + bh[j]);
-        const T z = Act<T>::sigmoid(gx[H + j] + gh[H + j] + bi[H + j] + bh[H + j]);
-        const T m = gh[2 * H + j] + bh[2 * H + j];
-        const T n = Act<T>::tanh(gx[2 * H + j] + bi[2 * H + j] + r * m);
-        act[j] = r, act[H + j] = z, act[2 * H + j] = n;
+        const T r = Act<T>::sigmoid(g[j] + gh[j]);
+        const T z = Act<T>::sigmoid(g[H + j] + gh[H + j]);
+        const T m = gh[2 * H + j] + b_hn[j];
+        const T n = Act<T>::tanh(g[2 * H + j] + r * m);
+        g[j] = r, g[H + j] = z, g[2 * H + j] = n;
         hn[j] = m;
         h[j] = n + z * (h_prev[j] - n);
       }
@@ -324,8 +361,9 @@ inline void forward_row(RnnMode mode, int64_t H, const T* __restrict gx, const T
   }
 }
 
-// ---- one row of one step, backward. dh (H): in dL/dh_t from step t+1; out (GRU) z * (dh_t + dy_t).
-// dc (H, LSTM): in dL/dc_t, out dL/dc_{t-1}. dA (G*H): pre-activation gradients; dG (GRU): the recurrent side's.
+// ---- one row of one step, backward. A (G*H): the gate activations. dh (H): in dL/dh_t from step t+1; out (GRU)
+// z * (dh_t + dy_t). dc (H, LSTM): in dL/dc_t, out dL/dc_{t-1}. dA (G*H): pre-activation gradients; dG (GRU):
+// the recurrent side's.
 template <class T>
 inline void backward_row(RnnMode mode, int64_t H, const T* __restrict A, const T* __restrict h,
                          const T* __restrict h_prev, const T* __restrict c_prev, const T* __restrict tc,
@@ -377,14 +415,11 @@ inline void add_row(T* __restrict acc, const T* __restrict x, int64_t n) {
 
 template <class T>
 void forward_typed(const RnnForwardArgs& a) {
-  const int64_t T_ = a.T, B = a.B, F = a.F, H = a.H, GH = rnn_num_gates(a.mode) * H;
+  const int64_t T_ = a.T, B = a.B, H = a.H, GH = rnn_num_gates(a.mode) * H;
   const bool lstm = a.mode == RnnMode::Lstm, gru = a.mode == RnnMode::Gru;
-  const PackedB<T> wi(static_cast<const T*>(a.w_ih), F, F, GH, /*trans=*/true);  // B = W_ih^T (F, G*H)
-  const PackedB<T> wh(static_cast<const T*>(a.w_hh), H, H, GH, /*trans=*/true);  // B = W_hh^T (H, G*H)
+  const StepGemm<T> w_hh_t(static_cast<const T*>(a.w_hh), H, GH, /*trans=*/true);  // h @ W_hh^T
   std::vector<T> zero(static_cast<size_t>(GH), T(0));
-  const T* bi = a.b_ih ? static_cast<const T*>(a.b_ih) : zero.data();
-  const T* bh = a.b_hh ? static_cast<const T*>(a.b_hh) : zero.data();
-  const T* x = static_cast<const T*>(a.x);
+  const T* b_hn = a.b_hn ? static_cast<const T*>(a.b_hn) : zero.data();
   T* gates = static_cast<T*>(a.gates);
   T* y = static_cast<T*>(a.y);
   T* c = static_cast<T*>(a.c);
@@ -395,23 +430,19 @@ void forward_typed(const RnnForwardArgs& a) {
   auto t_of = [&](int64_t s) { return a.reverse ? T_ - 1 - s : s; };
   auto c_slot = [&](int64_t s) { return a.keep_all ? t_of(s) : s % 2; };
   auto one_slot = [&](int64_t s) { return a.keep_all ? t_of(s) : 0; };
-  parallel_rows(B, 2.0 * double(T_) * double(GH) * double(H + F), [&](int64_t b0, int64_t b1) {
+  parallel_rows(B, 2.0 * double(T_) * double(GH) * double(H), [&](int64_t b0, int64_t b1) {
     const int64_t nr = b1 - b0;
-    auto gx = scratch<T>(nr * GH);  // this block's x_t @ W_ih^T
-    auto gh = scratch<T>(nr * GH);  // and h_{t-1} @ W_hh^T
-    auto ap = a_scratch<T>();
+    auto gh = scratch<T>(gru ? nr * GH : 0);  // GRU: this block's h_{t-1} @ W_hh^T
     for (int64_t s = 0; s < T_; ++s) {
       const int64_t t = t_of(s);
       const T* hp = s > 0 ? y + (t_of(s - 1) * B + b0) * H : (h0 ? h0 + b0 * H : nullptr);
-      gemm_rows<T>(0, nr, x + (t * B + b0) * F, F, wi, gx.get(), GH, false, ap.get());
-      if (hp) gemm_rows<T>(0, nr, hp, H, wh, gh.get(), GH, false, ap.get());
+      T* g = gates + (t * B + b0) * GH;  // (nr, G*H)
+      if (hp) w_hh_t(nr, hp, H, gru ? gh.get() : g, GH, /*accumulate=*/!gru);
       for (int64_t r = 0; r < nr; ++r) {
-        const int64_t row = t * B + b0 + r;
         const T* cp = nullptr;
         if (lstm) cp = s > 0 ? c + (c_slot(s - 1) * B + b0 + r) * H : (c0 ? c0 + (b0 + r) * H : zero.data());
-        T* act = gates + (one_slot(s) * B + b0 + r) * GH;
-        forward_row<T>(a.mode, H, gx.get() + r * GH, hp ? gh.get() + r * GH : zero.data(), act, bi, bh,
-                       hp ? hp + r * H : zero.data(), cp, y + row * H,
+        forward_row<T>(a.mode, H, g + r * GH, gru && hp ? gh.get() + r * GH : zero.data(), b_hn,
+                       hp ? hp + r * H : zero.data(), cp, y + (t * B + b0 + r) * H,
                        lstm ? c + (c_slot(s) * B + b0 + r) * H : nullptr,
                        lstm ? tc + (one_slot(s) * B + b0 + r) * H : nullptr,
                        gru ? hn + (one_slot(s) * B + b0 + r) * H : nullptr);
@@ -428,11 +459,7 @@ template <class T>
 void backward_typed(const RnnBackwardArgs& a) {
   const int64_t T_ = a.T, B = a.B, H = a.H, GH = rnn_num_gates(a.mode) * H;
   const bool lstm = a.mode == RnnMode::Lstm, gru = a.mode == RnnMode::Gru;
-  const PackedB<T> w(static_cast<const T*>(a.w_hh), H, GH, H, /*trans=*/false);  // B = W_hh (G*H, H)
-  const int64_t ldh = H, F = a.F;
-  T* dx = static_cast<T*>(a.dx);
-  std::unique_ptr<PackedB<T>> wi;  // B = W_ih (G*H, F), for dX
-  if (dx) wi = std::make_unique<PackedB<T>>(static_cast<const T*>(a.w_ih), F, GH, F, /*trans=*/false);
+  const StepGemm<T> w_hh(static_cast<const T*>(a.w_hh), GH, H, /*trans=*/false);  // dA_h @ W_hh
   std::vector<T> zero(static_cast<size_t>(H), T(0));
   const T* gates = static_cast<const T*>(a.gates);
   const T* y = static_cast<const T*>(a.y);
@@ -449,16 +476,15 @@ void backward_typed(const RnnBackwardArgs& a) {
   if (db_ih) std::fill(db_ih, db_ih + GH, T(0));
   if (db_hh) std::fill(db_hh, db_hh + GH, T(0));
   auto t_of = [&](int64_t s) { return a.reverse ? T_ - 1 - s : s; };
-  parallel_rows(B, 2.0 * double(T_) * double(GH) * double(H + (dx ? F : 0)), [&](int64_t b0, int64_t b1) {
+  parallel_rows(B, 2.0 * double(T_) * double(GH) * double(H), [&](int64_t b0, int64_t b1) {
     const int64_t nr = b1 - b0;
     // This thread's share of the bias gradients: column sums of dA (and, GRU, of dA_h), added up while hot.
     std::vector<T> sum_ih(db_ih ? GH : 0, T(0)), sum_hh(db_hh ? GH : 0, T(0));
-    auto dh = scratch<T>(nr * ldh);  // dL/dh_t for this thread's rows (row stride ldh)
-    auto ap = a_scratch<T>();
+    auto dh = scratch<T>(nr * H);  // dL/dh_t for this block's rows
     auto dc = scratch<T>(lstm ? nr * H : 0);
     for (int64_t r = 0; r < nr; ++r) {
       const T* src = a.dh_n ? static_cast<const T*>(a.dh_n) + (b0 + r) * H : zero.data();
-      std::memcpy(dh.get() + r * ldh, src, sizeof(T) * H);
+      std::memcpy(dh.get() + r * H, src, sizeof(T) * H);
       if (lstm) {
         const T* csrc = a.dc_n ? static_cast<const T*>(a.dc_n) + (b0 + r) * H : zero.data();
         std::memcpy(dc.get() + r * H, csrc, sizeof(T) * H);
@@ -472,17 +498,16 @@ void backward_typed(const RnnBackwardArgs& a) {
         const int64_t row = t * B + b0 + r;
         backward_row<T>(a.mode, H, gates + row * GH, y + row * H, hp ? hp + r * H : zero.data(),
                         cp ? cp + r * H : zero.data(), lstm ? tc + row * H : nullptr, gru ? hn + row * H : nullptr,
-                        dy ? dy + row * H : zero.data(), dh.get() + r * ldh, lstm ? dc.get() + r * H : nullptr,
+                        dy ? dy + row * H : zero.data(), dh.get() + r * H, lstm ? dc.get() + r * H : nullptr,
                         dA + row * GH, gru ? dG + row * GH : nullptr);
         if (db_ih) add_row(sum_ih.data(), dA + row * GH, GH);
         if (db_hh) add_row(sum_hh.data(), dG + row * GH, GH);
       }
-      // dx_t = dA[t] @ W_ih; dh_{t-1} = dA_h[t] @ W_hh (GRU: added to the direct part z * dh_t left in dh).
-      if (dx) gemm_rows<T>(0, nr, dA + (t * B + b0) * GH, GH, *wi, dx + (t * B + b0) * F, F, false, ap.get());
-      if (s > 0 || a.dh0) gemm_rows<T>(0, nr, dG + (t * B + b0) * GH, GH, w, dh.get(), ldh, gru, ap.get());
+      // dh_{t-1} = dA_h[t] @ W_hh (GRU: added to the direct part z * dh_t left in dh).
+      if (s > 0 || a.dh0) w_hh(nr, dG + (t * B + b0) * GH, GH, dh.get(), H, /*accumulate=*/gru);
     }
     for (int64_t r = 0; r < nr; ++r) {
-      if (a.dh0) std::memcpy(static_cast<T*>(a.dh0) + (b0 + r) * H, dh.get() + r * ldh, sizeof(T) * H);
+      if (a.dh0) std::memcpy(static_cast<T*>(a.dh0) + (b0 + r) * H, dh.get() + r * H, sizeof(T) * H);
       if (a.dc0) std::memcpy(static_cast<T*>(a.dc0) + (b0 + r) * H, dc.get() + r * H, sizeof(T) * H);
     }
 #pragma omp critical(nc_rnn_bias_grad)
@@ -493,12 +518,18 @@ void backward_typed(const RnnBackwardArgs& a) {
   });
 }
 
-void gemm_cpu(DType dtype, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const void* a, int64_t lda, const void* b,
-              int64_t ldb, bool accumulate, void* c, int64_t ldc) {
-  dispatch_float(dtype, "rnn gemm", [&](auto tag) {
+// dW_hh (Note [RNN step GEMM]).
+void weight_grad_cpu(DType dtype, int64_t m, int64_t n, int64_t k, const void* a, const void* b, bool accumulate,
+                     void* c) {
+  dispatch_float(dtype, "rnn weight gradient", [&](auto tag) {
     using T = decltype(tag);
-    gemm_cpu_typed<T>(ta, tb, m, n, k, static_cast<const T*>(a), lda, static_cast<const T*>(b), ldb, accumulate,
-                      static_cast<T*>(c), ldc);
+#if NC_RNN_PACKED_GEMM
+    packed_gemm_at<T>(m, n, k, static_cast<const T*>(a), m, static_cast<const T*>(b), n, accumulate,
+                      static_cast<T*>(c), n);
+#else
+    if (k == 0 && !accumulate) std::fill(static_cast<T*>(c), static_cast<T*>(c) + m * n, T(0));
+    if (k > 0) gemm_kernel(DeviceType::CPU, dtype, true, false, m, n, k, 1.0, a, m, b, n, accumulate ? 1.0 : 0.0, c, n);
+#endif
   });
 }
 void forward_cpu(const RnnForwardArgs& a) {
@@ -510,7 +541,7 @@ void backward_cpu(const RnnBackwardArgs& a) {
 
 }  // namespace
 
-NC_REGISTER_KERNEL(rnn_gemm_kernel, CPU, gemm_cpu);
+NC_REGISTER_KERNEL(rnn_weight_grad_kernel, CPU, weight_grad_cpu);
 NC_REGISTER_KERNEL(rnn_forward_kernel, CPU, forward_cpu);
 NC_REGISTER_KERNEL(rnn_backward_kernel, CPU, backward_cpu);
 
