@@ -173,3 +173,22 @@ NC_TEST(where_and_int_ops) {
   CHECK_CLOSE(values(cl), (std::vector<double>{-1, -1, 0, 2, 2}), 0, 0, "int clamp");
   CHECK_THROWS(clamp(a, 2.0, 1.0), ValueError, "greater than max");
 }
+
+NC_TEST(non_finite_inputs) {
+  // NaN propagates, infinities saturate. The float32 exp is a polynomial on the exponent bits: a NaN must not
+  // reach its float-to-int conversion (undefined behaviour that UBSan reports in the sanitizer build).
+  const double nan = std::nan(""), inf = INFINITY;
+  std::vector<double> x = {nan, inf, -inf, 1000, -1000, 0};
+  NC_FOR_FLOAT_TYPES({
+    DType D = dtype_of<T>::value;
+    Tensor t = make({6}, x, D);
+    CHECK_CLOSE(values(unary(UnaryOp::Exp, t)), (std::vector<double>{nan, inf, 0, inf, 0, 1}), 0, 0,
+                str("exp of non-finite ", dtype_name(D)));
+    CHECK_CLOSE(values(unary(UnaryOp::Sigmoid, t)), (std::vector<double>{nan, 1, 0, 1, 0, 0.5}), 0, 0,
+                str("sigmoid of non-finite ", dtype_name(D)));
+    CHECK_CLOSE(values(unary(UnaryOp::Tanh, t)), (std::vector<double>{nan, 1, -1, 1, -1, 0}), 0, 0,
+                str("tanh of non-finite ", dtype_name(D)));
+    CHECK(std::isnan(values(unary(UnaryOp::Gelu, t))[0]));
+    CHECK(std::isnan(values(softmax(make({1, 3}, {0, nan, 1}, D), 1, false))[0]));
+  });
+}
