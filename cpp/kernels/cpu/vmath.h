@@ -27,7 +27,9 @@ constexpr int kVecBytes = 16;
 // exponent bits; float64 keeps std::exp (libm calls do not vectorise without -ffast-math).
 NC_INLINE float vexp(float x) {
   const float hi = 88.7228f, lo = -87.3365f;
-  float xc = x > hi ? hi : (x < lo ? lo : x);
+  // A NaN fails both comparisons; converting it to int below would be undefined behaviour (UBSan: "left shift of
+  // negative value"), so 0 stands in for it and the NaN is returned at the end.
+  float xc = x > hi ? hi : (x < lo ? lo : (x == x ? x : 0.0f));
   float n = std::nearbyint(xc * 1.44269504088896341f);
   float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -42,6 +44,7 @@ NC_INLINE float vexp(float x) {
   std::memcpy(&scale, &bits, sizeof(scale));
   float y = p * scale;
   y = x > hi ? std::numeric_limits<float>::infinity() : y;
+  y = x == x ? y : x;
   return x < lo ? 0.0f : y;
 }
 NC_INLINE double vexp(double x) { return std::exp(x); }
