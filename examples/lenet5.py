@@ -11,6 +11,7 @@ import time
 import numpy as np
 
 import neurocore as nc
+from neurocore.cli import load_digits_images
 import neurocore.nn as nn
 import neurocore.nn.functional as F
 
@@ -26,31 +27,13 @@ def lenet5():
     )
 
 
-def _linear_upsample_matrix(n_in, n_out):
-    """(n_out, n_in) matrix of bilinear weights (pixel centres aligned, edges clamped)."""
-    pos = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
-    lo = np.floor(pos).astype(int)
-    hi = np.minimum(lo + 1, n_in - 1)
-    m = np.zeros((n_out, n_in))
-    m[np.arange(n_out), lo] += 1 - (pos - lo)
-    m[np.arange(n_out), hi] += pos - lo
-    return m
-
-
 def load_digits_32x32(seed=0, test_fraction=0.2):
     """(x_train, y_train, x_test, y_test): images (N, 1, 32, 32), bilinearly upscaled from 8x8 and
-    standardised with the training set's mean and std; a seeded random split."""
-    digits = nc.datasets.load_digits()
-    images = digits.images.numpy() / 16.0
-    up = _linear_upsample_matrix(8, 32)
-    big = np.einsum("ij,njk,lk->nil", up, images, up)[:, None, :, :]
-    labels = digits.target.numpy()
-    order = np.random.default_rng(seed).permutation(len(labels))
-    n_test = int(round(test_fraction * len(labels)))
-    test, train = order[:n_test], order[n_test:]
-    mean, std = big[train].mean(), big[train].std()
-    big = ((big - mean) / std).astype(np.float32)
-    return (nc.tensor(big[train]), nc.tensor(labels[train]), nc.tensor(big[test]), nc.tensor(labels[test]))
+    standardised with the training set's mean and std; a seeded random split (the `neurocore` command's data,
+    moved to channels-first)."""
+    x_train, y_train, x_test, y_test = load_digits_images(32, seed=seed, test_fraction=test_fraction)
+    return (nc.tensor(np.ascontiguousarray(x_train.transpose(0, 3, 1, 2))), nc.tensor(y_train),
+            nc.tensor(np.ascontiguousarray(x_test.transpose(0, 3, 1, 2))), nc.tensor(y_test))
 
 
 def accuracy(model, x, y, batch_size=256):
