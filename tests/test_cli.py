@@ -1,4 +1,5 @@
 """The neurocore command (python -m neurocore / the `neurocore` console script)."""
+import importlib.metadata
 import os
 import re
 import subprocess
@@ -10,8 +11,8 @@ import pytest
 import neurocore as nc
 from neurocore import cli
 
-_PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(nc.__file__)))
-_ROOT = os.path.dirname(_PYTHON_DIR)
+_PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(nc.__file__)))  # where the tested package lives
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))           # the repository (tests/..)
 
 
 def _run(args, cwd):
@@ -36,6 +37,12 @@ def test_console_script_entry_point():
         scripts = tomllib.load(f)["project"]["scripts"]
     assert scripts["neurocore"] == "neurocore.cli:main"
     assert callable(cli.main)
+    try:  # an installed package (CI, pip install .) must declare the same entry point
+        dist = importlib.metadata.distribution("neurocore")
+    except importlib.metadata.PackageNotFoundError:
+        return
+    installed = {ep.name: ep.value for ep in dist.entry_points if ep.group == "console_scripts"}
+    assert installed.get("neurocore") == "neurocore.cli:main"
 
 
 def test_short_run_saves_a_model_that_loads(tmp_path):

@@ -12,6 +12,8 @@ import time
 import zipfile
 
 import numpy as np
+
+import neurocore
 import pytest
 
 import neurocore as nc
@@ -615,7 +617,9 @@ def test_sigkill_while_saving_leaves_a_complete_file(tmp_path):
     model.layers[1].set_weights([np.zeros((1536, 8), np.float32), np.zeros(8, np.float32)])
     model.save(path)
     full_size = path.stat().st_size
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(path), os.path.join(ROOT, "python")])
+    # The child imports the same neurocore as this process (the installed one in CI, python/ in a dev loop).
+    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(neurocore.__file__)))
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(path), package_dir])
     try:
         deadline = time.monotonic() + 120
         killed_mid_write = False
