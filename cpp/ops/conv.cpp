@@ -7,6 +7,8 @@ namespace nc {
 
 NC_DEFINE_KERNEL(im2col_kernel, Im2colFn);
 NC_DEFINE_KERNEL(col2im_kernel, Col2imFn);
+NC_DEFINE_KERNEL(conv_s1_forward_kernel, ConvS1ForwardFn);
+NC_DEFINE_KERNEL(conv_s1_weight_grad_kernel, ConvS1WeightGradFn);
 
 namespace {
 
@@ -16,6 +18,7 @@ struct ConvShape {
   int64_t N, Cin, OC, G, Cg, OCg;
   ConvGeometry g;
   bool direct;  // 1x1, stride 1, no padding: the input planes already are the im2col matrix
+  bool flat;    // other stride-1 convolutions: the im2col-free kernels (Note [Flat conv])
   int64_t chunk;  // images per GEMM
 };
 
@@ -33,6 +36,7 @@ ConvShape make_shape(const Tensor& x, const Tensor& w, const ConvOptions& o) {
   int64_t per_image = g.rows() * g.cols() * static_cast<int64_t>(itemsize(x.dtype()));
   s.chunk = std::clamp<int64_t>(kColsBudgetBytes / std::max<int64_t>(per_image, 1), 1, std::max<int64_t>(s.N, 1));
   if (s.direct) s.chunk = 1;
+  s.flat = !s.direct && g.SH == 1 && g.SW == 1;
   return s;
 }
 
@@ -48,6 +52,7 @@ struct Conv2dBackward : Node {
   ConvOptions o;
   bool has_bias;
   TensorList apply(TensorList&& gs) override;
+  TensorList flat_backward(const ConvShape& s, const Tensor& dy);
   void release() override { x = w = Tensor(); }
   std::string name() const override { return "ConvolutionBackward"; }
 };
@@ -59,6 +64,15 @@ void forward_impl(const Tensor& y, const Tensor& x, const Tensor& w, const Tenso
   const char* xp = static_cast<const char*>(x.raw_data());
   const char* wp = static_cast<const char*>(w.raw_data());
   char* yp = static_cast<char*>(y.raw_data());
+  if (s.flat) {
+    const Tensor bc = b.defined() ? contiguous(b.detach()) : Tensor();
+    const char* bp = bc.defined() ? static_cast<const char*>(bc.raw_data()) : nullptr;
+    for (int64_t gi = 0; gi < s.G; ++gi)
+      conv_s1_forward_kernel(x.device(), x.dtype(), xp + gi * s.Cg * g.H * g.W * isz, s.Cin * g.H * g.W, s.N, g,
+                             wp + gi * s.OCg * K * isz, s.OCg, false, bp ? bp + gi * s.OCg * isz : nullptr,
+                             yp + gi * s.OCg * P * isz, s.OC * P);
+    return;
+  }
   Tensor cols = s.direct ? Tensor() : Tensor::empty({K * s.chunk * P}, x.dtype());
   Tensor out = s.chunk > 1 ? Tensor::empty({s.OCg * s.chunk * P}, x.dtype()) : Tensor();
   for (int64_t n0 = 0; n0 < s.N; n0 += s.chunk) {
@@ -86,6 +100,42 @@ void forward_impl(const Tensor& y, const Tensor& x, const Tensor& w, const Tenso
   }
 }
 
+// Stride 1 (Note [Flat conv]): dX is the forward on dy with the flipped, transposed weight and padding
+// (K-1)*d - p, which writes every element of dX; dW and db come from one pass over x and dy.
+TensorList Conv2dBackward::flat_backward(const ConvShape& s, const Tensor& dy) {
+  const ConvGeometry& g = s.g;
+  const int64_t P = g.cols(), K = g.rows(), HW = g.H * g.W;
+  const size_t isz = itemsize(x.dtype());
+  const char* xp = static_cast<const char*>(x.raw_data());
+  const char* wp = static_cast<const char*>(w.raw_data());
+  const char* dyp = static_cast<const char*>(dy.raw_data());
+  Tensor dx, dw, db;
+  if (needs_grad(0)) {
+    dx = Tensor::empty(x.shape(), x.dtype(), x.device());
+    ConvGeometry gt = g;  // dy's geometry: OCg channels of OH x OW in, Cg planes of H x W out
+    gt.C = s.OCg, gt.H = g.OH, gt.W = g.OW, gt.OH = g.H, gt.OW = g.W;
+    gt.PT = (g.KH - 1) * g.DH - g.PT, gt.PL = (g.KW - 1) * g.DW - g.PL;
+    char* dxp = static_cast<char*>(dx.raw_data());
+    for (int64_t gi = 0; gi < s.G; ++gi)
+      conv_s1_forward_kernel(x.device(), x.dtype(), dyp + gi * s.OCg * P * isz, s.OC * P, s.N, gt,
+                             wp + gi * s.OCg * K * isz, s.Cg, true, nullptr, dxp + gi * s.Cg * HW * isz, s.Cin * HW);
+  }
+  const bool want_db = needs_grad(2) && has_bias;
+  if (needs_grad(1) || want_db) {
+    // The kernel computes both; a dW nobody wants goes to a scratch tensor.
+    dw = zeros(w.shape(), w.dtype());
+    if (want_db) db = zeros({s.OC}, x.dtype());
+    char* dwp = static_cast<char*>(dw.raw_data());
+    char* dbp = want_db ? static_cast<char*>(db.raw_data()) : nullptr;
+    for (int64_t gi = 0; gi < s.G; ++gi)
+      conv_s1_weight_grad_kernel(x.device(), x.dtype(), xp + gi * s.Cg * HW * isz, s.Cin * HW,
+                                 dyp + gi * s.OCg * P * isz, s.OC * P, s.N, g, s.OCg, dwp + gi * s.OCg * K * isz,
+                                 dbp ? dbp + gi * s.OCg * isz : nullptr);
+    if (!needs_grad(1)) dw = Tensor();
+  }
+  return {dx, dw, db};
+}
+
 TensorList Conv2dBackward::apply(TensorList&& gs) {
   ConvShape s = make_shape(x, w, o);
   const ConvGeometry& g = s.g;
@@ -93,6 +143,7 @@ TensorList Conv2dBackward::apply(TensorList&& gs) {
   const size_t isz = itemsize(x.dtype());
   Tensor dy = contiguous(gs[0]);
   Tensor dx, dw, db;
+  if (s.flat) return flat_backward(s, dy);
   if (needs_grad(0)) dx = zeros(x.shape(), x.dtype());
   if (needs_grad(1)) dw = zeros(w.shape(), w.dtype());
   if (needs_grad(2) && has_bias) db = reduce(ReduceOp::Sum, dy, {0, 2, 3}, false);

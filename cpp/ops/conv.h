@@ -25,6 +25,19 @@ using Col2imFn = void(DType dtype, const void* cols, int64_t B, const ConvGeomet
 NC_DECLARE_KERNEL(im2col_kernel, Im2colFn);
 NC_DECLARE_KERNEL(col2im_kernel, Col2imFn);
 
+// Stride-1 convolution without im2col (Note [Flat conv] in kernels/cpu/conv_direct.cpp); g.SH = g.SW = 1, one group.
+// y (image b at y + b*y_batch_stride: OC planes of OH*OW) = conv(x, w) + bias, x as for im2col. w is (OC, C, KH, KW),
+// or with flip (C, OC, KH, KW) read transposed and rotated 180 degrees: the input gradient is this forward on dy.
+// bias (OC) may be null. Every output element is written.
+using ConvS1ForwardFn = void(DType dtype, const void* x, int64_t x_batch_stride, int64_t B, const ConvGeometry& g,
+                             const void* w, int64_t OC, bool flip, const void* bias, void* y, int64_t y_batch_stride);
+// dw (OC, C*KH*KW) += sum over images and positions of dy (x) x-windows; db (OC) += sum of dy (db may be null).
+using ConvS1WeightGradFn = void(DType dtype, const void* x, int64_t x_batch_stride, const void* dy,
+                                int64_t dy_batch_stride, int64_t B, const ConvGeometry& g, int64_t OC, void* dw,
+                                void* db);
+NC_DECLARE_KERNEL(conv_s1_forward_kernel, ConvS1ForwardFn);
+NC_DECLARE_KERNEL(conv_s1_weight_grad_kernel, ConvS1WeightGradFn);
+
 struct ConvOptions {
   std::array<int64_t, 2> stride{1, 1}, dilation{1, 1};
   std::array<int64_t, 4> padding{0, 0, 0, 0};  // top, left, bottom, right

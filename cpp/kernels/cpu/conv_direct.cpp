@@ -1,0 +1,388 @@
+// Stride-1 convolution without im2col: forward, input gradient (a forward on dy with the flipped, transposed
+// weight) and weight gradient, all read straight from a zero-padded copy of a band of the input rows.
+//
+// Note [Flat conv]: for stride 1, output (oh, ow) reads source (oh + kh*DH, ow + kw*DW) of the padded input. Copy a
+// band of padded rows into a buffer with row pitch Wp = OW + (KW-1)*DW and number positions q = oh*Wp + ow: then
+// every (c, kh, kw) reads the source at q + off(c, kh, kw), with off = c*plane + kh*DH*Wp + kw*DW. The matrix of
+// the implicit GEMM, B[(c, kh, kw)][q], is the buffer itself read at K fixed offsets, so y (OC, Q) = W (OC, K) @ B
+// is computed in register tiles of MR output channels x NR consecutive positions (vector loads of B rows, weights
+// broadcast from a packed panel), with nothing materialised. Positions ow >= OW ("junk", (KW-1)*DW of every Wp)
+// are computed and dropped. Where junk would waste more than kMaxJunk of the work (small images: LeNet's 14x14 ->
+// 10x10 conv wastes 29%), the band is instead copied once per kernel column kw, shifted by kw*DW, with pitch OW:
+// no junk, KW times the copy. Refs: the "implicit GEMM" of cuDNN (Chetlur et al. 2014, sec. 3.1), whose CPU
+// relatives read shifted rows in place instead of building the im2col matrix.
+//
+// Weight gradient: dW^T (K, OC) += B (K, Q) @ dY^T (Q, OC), a reduction over positions. Output channels go in
+// vector lanes (dY^T is packed per band, zero in lanes past OC), each tile MR rows of K x NVB vectors of
+// channels, with B's values broadcast from the buffer; only valid positions are visited, so junk never enters a
+// sum. Sums go to a few fixed chunks of images (not per thread), added up in chunk order at the end: the result
+// does not depend on the thread count or on which thread took which image.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+#include "core/parallel.h"
+#include "kernels/cpu/vmath.h"
+#include "ops/conv.h"
+
+namespace nc {
+namespace {
+
+template <class T> struct Simd;
+template <> struct Simd<float> {
+  typedef float V __attribute__((vector_size(kVecBytes)));
+  static constexpr int W = kVecBytes / 4;
+};
+template <> struct Simd<double> {
+  typedef double V __attribute__((vector_size(kVecBytes)));
+  static constexpr int W = kVecBytes / 8;
+};
+
+struct FreeDeleter {
+  void operator()(void* p) const { std::free(p); }
+};
+template <class T>
+using Scratch = std::unique_ptr<T[], FreeDeleter>;
+// Cache-line aligned scratch of n values, zeroed when asked.
+template <class T>
+Scratch<T> scratch(int64_t n, bool zero = false) {
+  size_t bytes = (static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(T) + 63) / 64 * 64;
+  T* p = static_cast<T*>(std::aligned_alloc(64, bytes));
+  NC_CHECK(p, RuntimeError, "conv2d: out of memory allocating ", bytes, " bytes of scratch");
+  if (zero) std::memset(p, 0, bytes);
+  return Scratch<T>(p);
+}
+
+constexpr double kMaxJunk = 0.125;         // junk share above which the band is copied per kernel column
+constexpr int64_t kBandPositions = 512;    // positions per band: the band's copy stays in L2
+constexpr int64_t kBandBytes = 256 << 10;  // ... and at most this many bytes of it
+constexpr double kMinFlopsPerThread = 2e6; // below this a second thread costs more than it saves
+constexpr int64_t kGradChunks = 4;         // weight-gradient partial sums (Note [Flat conv])
+
+// A band's buffer: which layout, its sizes, and where row k = (c, kh, kw) of B starts.
+struct Layout {
+  int64_t r = 0, rows_in = 0, pitch = 0, plane = 0, size = 0, bands = 0;
+  bool shifted = false;
+  std::vector<int64_t> off;
+};
+
+Layout make_layout(const ConvGeometry& g, int64_t N, int64_t nr, int nt, size_t isz) {
+  Layout L;
+  const int64_t Wp = g.OW + (g.KW - 1) * g.DW;
+  L.shifted = g.KW > 1 && double(Wp - g.OW) > kMaxJunk * double(Wp);
+  L.pitch = L.shifted ? g.OW : Wp;
+  const int64_t span = (g.KH - 1) * g.DH, copies = L.shifted ? g.KW : 1;
+  // Rows per band: about kBandPositions positions, fewer if the copy would not fit kBandBytes or if there would
+  // be too few tasks to balance the threads.
+  L.r = std::clamp<int64_t>(kBandPositions / L.pitch, 1, g.OH);
+  while (L.r > 1 && g.C * copies * (L.r + span) * L.pitch * int64_t(isz) > kBandBytes) L.r = (L.r + 1) / 2;
+  while (L.r > 1 && N * ((g.OH + L.r - 1) / L.r) < 4 * nt) L.r = (L.r + 1) / 2;
+  L.bands = (g.OH + L.r - 1) / L.r;
+  L.rows_in = L.r + span;
+  L.plane = copies * L.rows_in * L.pitch;
+  L.size = g.C * L.plane + nr + (g.KW - 1) * g.DW;
+  L.off.resize(g.rows());
+  for (int64_t c = 0, k = 0; c < g.C; ++c)
+    for (int64_t kh = 0; kh < g.KH; ++kh)
+      for (int64_t kw = 0; kw < g.KW; ++kw, ++k)
+        L.off[k] = c * L.plane + (L.shifted ? kw * L.rows_in * L.pitch + kh * g.DH * L.pitch
+                                            : kh * g.DH * L.pitch + kw * g.DW);
+  return L;
+}
+
+// dst[t] = row[c0 + t] where 0 <= c0 + t < W, else 0, for t < n (row null: all zero).
+template <class T>
+inline void copy_row(T* dst, int64_t n, const T* row, int64_t c0, int64_t W) {
+  if (!row) {
+    std::fill(dst, dst + n, T(0));
+    return;
+  }
+  const int64_t lo = std::clamp<int64_t>(-c0, 0, n), hi = std::clamp<int64_t>(W - c0, lo, n);
+  std::fill(dst, dst + lo, T(0));
+  std::memcpy(dst + lo, row + c0 + lo, sizeof(T) * (hi - lo));
+  std::fill(dst + hi, dst + n, T(0));
+}
+
+// The band of output rows [oh0, oh0 + rc) of one image: source channels src (C planes of H x W).
+template <class T>
+void fill_band(T* buf, const Layout& L, const ConvGeometry& g, const T* src, int64_t oh0, int64_t rc) {
+  const int64_t ih0 = oh0 - g.PT, rows = rc + (g.KH - 1) * g.DH;
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t j = 0; j < rows; ++j) {
+      const int64_t ih = ih0 + j;
+      const T* row = ih >= 0 && ih < g.H ? src + (c * g.H + ih) * g.W : nullptr;
+      if (L.shifted)
+        for (int64_t kw = 0; kw < g.KW; ++kw)
+          copy_row(buf + c * L.plane + (kw * L.rows_in + j) * L.pitch, g.OW, row, kw * g.DW - g.PL, g.W);
+      else
+        copy_row(buf + c * L.plane + j * L.pitch, L.pitch, row, -g.PL, g.W);
+    }
+}
+
+// f(task, thread scratch...) over tasks taken dynamically by up to nt threads; init() makes a thread's scratch.
+template <class Init, class F>
+void run_tasks(int64_t tasks, int nt, const Init& init, const F& f) {
+  if (nt <= 1 || omp_in_parallel()) {
+    auto s = init();
+    for (int64_t t = 0; t < tasks; ++t) f(t, s);
+    return;
+  }
+#pragma omp parallel num_threads(nt)
+  {
+    auto s = init();
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t t = 0; t < tasks; ++t) f(t, s);
+  }
+}
+
+int threads_for(double flops, int64_t tasks) {
+  return static_cast<int>(std::min<int64_t>(
+      {int64_t(get_num_threads()), tasks, std::max<int64_t>(1, int64_t(flops / kMinFlopsPerThread))}));
+}
+
+// ---- forward: y (OC, Q) = W (OC, K) @ B (K, Q), tiles of MR channels x NV vectors of positions ----
+
+template <class T, int MR, int NV>
+struct ForwardTile {
+  using V = typename Simd<T>::V;
+  static constexpr int W = Simd<T>::W, NR = NV * W;
+  V acc[MR][NV];
+
+  NC_INLINE void run(int64_t K, const int64_t* off, const T* src, const T* ap, const T* bias) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) acc[i][j] = V{} + bias[i];
+    for (int64_t k = 0; k < K; ++k) {
+      const T* p = src + off[k];
+      V b[NV];
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) std::memcpy(&b[j], p + j * W, sizeof(V));
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        const T a = ap[k * MR + i];
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) acc[i][j] += a * b[j];
+      }
+    }
+  }
+  // Rows i < m of the tile, positions [q0, q0 + n) of the band, into y (channel i at yo[i]): contiguous when the
+  // pitch is OW, else only positions whose column is < OW.
+  NC_INLINE void store(int m, T* const* yo, int64_t q0, int64_t n, int64_t pitch, int64_t OW) {
+    if (pitch == OW && n == NR) {
+      for (int i = 0; i < m; ++i)
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) std::memcpy(yo[i] + q0 + j * W, &acc[i][j], sizeof(V));
+      return;
+    }
+    alignas(64) T tile[NR];
+    for (int i = 0; i < m; ++i) {
+      std::memcpy(tile, acc[i], sizeof(tile));
+      if (pitch == OW) {
+        std::memcpy(yo[i] + q0, tile, sizeof(T) * n);
+        continue;
+      }
+      // Runs of valid columns: position q is (q / pitch, q % pitch), stored at row * OW + column.
+      for (int64_t q = q0, end = q0 + n; q < end;) {
+        const int64_t row = q / pitch, col = q % pitch, run = std::min(end, row * pitch + OW) - q;
+        if (run > 0) std::memcpy(yo[i] + row * OW + col, tile + (q - q0), sizeof(T) * run);
+        q = (row + 1) * pitch;
+      }
+    }
+  }
+};
+
+// Wf(o, k): the weight of output o for B row k = (c, kh, kw). flip: w is (C, OC, KH, KW) and is read transposed
+// and rotated by 180 degrees (the input gradient's weight).
+template <class T>
+Scratch<T> pack_weight(const T* w, const ConvGeometry& g, int64_t OC, bool flip, int MR) {
+  const int64_t K = g.rows(), KK = g.KH * g.KW, nb = (OC + MR - 1) / MR;
+  Scratch<T> ap = scratch<T>(nb * K * MR);
+  for (int64_t ob = 0; ob < nb; ++ob)
+    for (int64_t k = 0; k < K; ++k)
+      for (int i = 0; i < MR; ++i) {
+        const int64_t o = ob * MR + i, c = k / KK, r = k % KK;
+        T v = T(0);
+        if (o < OC) v = flip ? w[(c * OC + o) * KK + (KK - 1 - r)] : w[o * K + k];
+        ap[(ob * K + k) * MR + i] = v;
+      }
+  return ap;
+}
+
+template <class T, int MR, int NV>
+void forward_typed(const T* x, int64_t xbs, int64_t N, const ConvGeometry& g, const T* w, int64_t OC, bool flip,
+                   const T* bias, T* y, int64_t ybs) {
+  using Tile = ForwardTile<T, MR, NV>;
+  constexpr int64_t NR = Tile::NR;
+  const int64_t K = g.rows(), nb = (OC + MR - 1) / MR, P = g.OH * g.OW;
+  const double flops = 2.0 * double(N) * double(OC) * double(P) * double(K);
+  const int nt0 = threads_for(flops, N * g.OH);
+  const Layout L = make_layout(g, N, NR, nt0, sizeof(T));
+  const Scratch<T> ap = pack_weight(w, g, OC, flip, MR);
+  Scratch<T> bpack = scratch<T>(nb * MR, true);
+  if (bias) std::copy(bias, bias + OC, bpack.get());
+  const int64_t tasks = N * L.bands;
+  run_tasks(tasks, threads_for(flops, tasks), [&] { return scratch<T>(L.size, true); },
+            [&](int64_t t, Scratch<T>& buf) {
+              const int64_t n = t / L.bands, oh0 = (t % L.bands) * L.r, rc = std::min(L.r, g.OH - oh0);
+              fill_band(buf.get(), L, g, x + n * xbs, oh0, rc);
+              const int64_t npos = rc * L.pitch;
+              for (int64_t ob = 0; ob < nb; ++ob) {
+                const int m = static_cast<int>(std::min<int64_t>(MR, OC - ob * MR));
+                T* yo[MR];
+                for (int i = 0; i < MR; ++i) yo[i] = y + n * ybs + (ob * MR + std::min(i, m - 1)) * P + oh0 * g.OW;
+                for (int64_t q0 = 0; q0 < npos; q0 += NR) {
+                  Tile tile;
+                  tile.run(K, L.off.data(), buf.get() + q0, ap.get() + ob * K * MR, bpack.get() + ob * MR);
+                  tile.store(m, yo, q0, std::min(NR, npos - q0), L.pitch, g.OW);
+                }
+              }
+            });
+}
+
+// ---- weight gradient: dW^T (K, OC) += B (K, Q) @ dY^T (Q, OC), tiles of MR rows of K x NVB channel vectors ----
+
+template <class T, int MR, int NVB>
+void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64_t N, const ConvGeometry& g,
+                       int64_t OC, T* dw, T* db) {
+  using V = typename Simd<T>::V;
+  constexpr int W = Simd<T>::W, NC = NVB * W;
+  const int64_t K = g.rows(), P = g.OH * g.OW, ocb = (OC + NC - 1) / NC, OCp = ocb * NC, kb = (K + MR - 1) / MR;
+  const double flops = 2.0 * double(N) * double(OC) * double(P) * double(K);
+  const int nt0 = threads_for(flops, N * g.OH);
+  const Layout L = make_layout(g, N, 0, nt0, sizeof(T));
+  const int64_t tasks = N * L.bands, chunks = std::min(tasks, kGradChunks);
+  // Chunk c sums tasks [c*tasks/chunks, (c+1)*tasks/chunks): (K, OCp) weight sums, then OCp bias sums.
+  const int64_t csize = K * OCp + OCp;
+  Scratch<T> sums = scratch<T>(chunks * csize, true);
+  // Rows per sub-block: its slice of dY^T stays in L1 while every tile of K passes over it.
+  const int64_t sub_rows = std::clamp<int64_t>((8 << 10) / std::max<int64_t>(1, g.OW * OCp), 1, L.r);
+  struct Bufs {
+    Scratch<T> buf, dyt;
+  };
+  run_tasks(
+      chunks, threads_for(flops, chunks),
+      [&] { return Bufs{scratch<T>(L.size, true), scratch<T>(L.r * g.OW * OCp, true)}; },
+      [&](int64_t c, Bufs& s) {
+        T* dwt = sums.get() + c * csize;
+        T* dbt = dwt + K * OCp;
+        for (int64_t t = c * tasks / chunks; t < (c + 1) * tasks / chunks; ++t) {
+          const int64_t n = t / L.bands, oh0 = (t % L.bands) * L.r, rc = std::min(L.r, g.OH - oh0);
+          fill_band(s.buf.get(), L, g, x + n * xbs, oh0, rc);
+          // dY^T of the band: (rc*OW, OCp), channel o of position i*OW + ow; lanes past OC stay 0.
+          const T* dyb = dy + n * dybs + oh0 * g.OW;
+          const int64_t nq = rc * g.OW;
+          for (int64_t o = 0; o < OC; ++o) {
+            const T* row = dyb + o * P;
+            T* col = s.dyt.get() + o;
+            T sum = T(0);
+            for (int64_t q = 0; q < nq; ++q) col[q * OCp] = row[q], sum += row[q];
+            dbt[o] += sum;
+          }
+          for (int64_t i0 = 0; i0 < rc; i0 += sub_rows) {
+            const int64_t i1 = std::min(rc, i0 + sub_rows);
+            for (int64_t cb = 0; cb < ocb; ++cb)
+              for (int64_t b = 0; b < kb; ++b) {
+                const int m = static_cast<int>(std::min<int64_t>(MR, K - b * MR));
+                V acc[MR][NVB];
+                const T* src[MR];
+#pragma GCC unroll 32
+                for (int r = 0; r < MR; ++r) {
+                  const int64_t k = b * MR + std::min(r, m - 1);
+                  src[r] = s.buf.get() + L.off[k];
+#pragma GCC unroll 4
+                  for (int v = 0; v < NVB; ++v) std::memcpy(&acc[r][v], dwt + k * OCp + cb * NC + v * W, sizeof(V));
+                }
+                for (int64_t i = i0; i < i1; ++i) {
+                  const T* d = s.dyt.get() + i * g.OW * OCp + cb * NC;
+                  const int64_t q0 = i * L.pitch;
+                  for (int64_t ow = 0; ow < g.OW; ++ow) {
+                    V bv[NVB];
+#pragma GCC unroll 4
+                    for (int v = 0; v < NVB; ++v) std::memcpy(&bv[v], d + ow * OCp + v * W, sizeof(V));
+#pragma GCC unroll 32
+                    for (int r = 0; r < MR; ++r) {
+                      const T a = src[r][q0 + ow];
+#pragma GCC unroll 4
+                      for (int v = 0; v < NVB; ++v) acc[r][v] += a * bv[v];
+                    }
+                  }
+                }
+                for (int r = 0; r < m; ++r)
+#pragma GCC unroll 4
+                  for (int v = 0; v < NVB; ++v)
+                    std::memcpy(dwt + (b * MR + r) * OCp + cb * NC + v * W, &acc[r][v], sizeof(V));
+              }
+          }
+        }
+      });
+  // dw (OC, K) += the chunks' sums in chunk order; db likewise.
+  parallel_for(0, OC, std::max<int64_t>(1, 16384 / std::max<int64_t>(K, 1)), [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o)
+      for (int64_t k = 0; k < K; ++k) {
+        T s = T(0);
+        for (int64_t c = 0; c < chunks; ++c) s += sums[c * csize + k * OCp + o];
+        dw[o * K + k] += s;
+      }
+  });
+  if (db)
+    for (int64_t o = 0; o < OC; ++o) {
+      T s = T(0);
+      for (int64_t c = 0; c < chunks; ++c) s += sums[c * csize + K * OCp + o];
+      db[o] += s;
+    }
+}
+
+// ---- dispatch: tile shapes by channel count (fewest padded rows, then the larger tile) ----
+
+int pick_rows(int64_t OC) {
+  int best = 8;
+  int64_t best_rows = (OC + 7) / 8 * 8;
+  for (int mr : {12, 6, 4}) {
+    int64_t rows = (OC + mr - 1) / mr * mr;
+    if (rows < best_rows || (rows == best_rows && mr > best)) best = mr, best_rows = rows;
+  }
+  return best;
+}
+
+void conv_s1_forward_cpu(DType dt, const void* x, int64_t xbs, int64_t N, const ConvGeometry& g, const void* w,
+                         int64_t OC, bool flip, const void* bias, void* y, int64_t ybs) {
+  dispatch_float(dt, "conv2d", [&](auto tag) {
+    using T = decltype(tag);
+    auto X = static_cast<const T*>(x);
+    auto Wt = static_cast<const T*>(w);
+    auto B = static_cast<const T*>(bias);
+    auto Y = static_cast<T*>(y);
+    switch (pick_rows(OC)) {
+      case 12: return forward_typed<T, 12, 2>(X, xbs, N, g, Wt, OC, flip, B, Y, ybs);
+      case 6: return forward_typed<T, 6, 4>(X, xbs, N, g, Wt, OC, flip, B, Y, ybs);
+      case 4: return forward_typed<T, 4, 6>(X, xbs, N, g, Wt, OC, flip, B, Y, ybs);
+      default: return forward_typed<T, 8, 3>(X, xbs, N, g, Wt, OC, flip, B, Y, ybs);
+    }
+  });
+}
+
+void conv_s1_weight_grad_cpu(DType dt, const void* x, int64_t xbs, const void* dy, int64_t dybs, int64_t N,
+                             const ConvGeometry& g, int64_t OC, void* dw, void* db) {
+  dispatch_float(dt, "conv2d", [&](auto tag) {
+    using T = decltype(tag);
+    constexpr int W = Simd<T>::W;
+    auto X = static_cast<const T*>(x);
+    auto D = static_cast<const T*>(dy);
+    auto DW = static_cast<T*>(dw);
+    auto DB = static_cast<T*>(db);
+    const int64_t vecs = (OC + W - 1) / W;
+    if (vecs <= 1) return weight_grad_typed<T, 24, 1>(X, xbs, D, dybs, N, g, OC, DW, DB);
+    if (vecs == 2) return weight_grad_typed<T, 12, 2>(X, xbs, D, dybs, N, g, OC, DW, DB);
+    if (vecs == 3) return weight_grad_typed<T, 8, 3>(X, xbs, D, dybs, N, g, OC, DW, DB);
+    return weight_grad_typed<T, 6, 4>(X, xbs, D, dybs, N, g, OC, DW, DB);
+  });
+}
+
+}  // namespace
+
+NC_REGISTER_KERNEL(conv_s1_forward_kernel, CPU, conv_s1_forward_cpu);
+NC_REGISTER_KERNEL(conv_s1_weight_grad_kernel, CPU, conv_s1_weight_grad_cpu);
+
+}  // namespace nc
