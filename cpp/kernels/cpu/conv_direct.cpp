@@ -54,28 +54,33 @@ Scratch<T> scratch(int64_t n, bool zero = false) {
   return Scratch<T>(p);
 }
 
-constexpr double kMaxJunk = 0.125;         // junk share above which the band is copied per kernel column
-constexpr int64_t kBandPositions = 512;    // positions per band: the band's copy stays in L2
-constexpr int64_t kBandBytes = 256 << 10;  // ... and at most this many bytes of it
+constexpr int64_t kBandBytes = 160 << 10;  // a band's copy stays in L2 (bands are whole images where they fit)
 constexpr double kMinFlopsPerThread = 2e6; // below this a second thread costs more than it saves
 constexpr int64_t kGradChunks = 4;         // weight-gradient partial sums (Note [Flat conv])
+// Cost model of the layout choice, per element: a multiply-add in a full vector tile, and a copied value
+// (copies run in short rows: slower than streaming). Measured on LeNet's shapes, where the choice matters.
+constexpr double kFmaCost = 1.0 / 32, kCopyCost = 1.0 / 6;
 
 // A band's buffer: which layout, its sizes, and where row k = (c, kh, kw) of B starts.
 struct Layout {
   int64_t r = 0, rows_in = 0, pitch = 0, plane = 0, size = 0, bands = 0;
   bool shifted = false;
   std::vector<int64_t> off;
+  double cost = 0;  // per image, kFmaCost / kCopyCost units
 };
+enum class LayoutChoice { Padded, Shifted, Cheaper };
 
-Layout make_layout(const ConvGeometry& g, int64_t N, int64_t nr, int nt, size_t isz) {
+// nr: positions per tile (0: positions are visited one by one, only the valid ones); rows: output channels
+// the tiles compute (padded to the tile height).
+Layout make_layout_as(const ConvGeometry& g, int64_t N, int64_t nr, int64_t rows, int nt, size_t isz, bool shifted) {
   Layout L;
   const int64_t Wp = g.OW + (g.KW - 1) * g.DW;
-  L.shifted = g.KW > 1 && double(Wp - g.OW) > kMaxJunk * double(Wp);
+  L.shifted = shifted;
   L.pitch = L.shifted ? g.OW : Wp;
   const int64_t span = (g.KH - 1) * g.DH, copies = L.shifted ? g.KW : 1;
-  // Rows per band: about kBandPositions positions, fewer if the copy would not fit kBandBytes or if there would
-  // be too few tasks to balance the threads.
-  L.r = std::clamp<int64_t>(kBandPositions / L.pitch, 1, g.OH);
+  // Rows per band: all, fewer if the copy would not fit kBandBytes or there would be too few tasks to balance the
+  // threads.
+  L.r = g.OH;
   while (L.r > 1 && g.C * copies * (L.r + span) * L.pitch * int64_t(isz) > kBandBytes) L.r = (L.r + 1) / 2;
   while (L.r > 1 && N * ((g.OH + L.r - 1) / L.r) < 4 * nt) L.r = (L.r + 1) / 2;
   L.bands = (g.OH + L.r - 1) / L.r;
@@ -88,7 +93,17 @@ Layout make_layout(const ConvGeometry& g, int64_t N, int64_t nr, int nt, size_t 
       for (int64_t kw = 0; kw < g.KW; ++kw, ++k)
         L.off[k] = c * L.plane + (L.shifted ? kw * L.rows_in * L.pitch + kh * g.DH * L.pitch
                                             : kh * g.DH * L.pitch + kw * g.DW);
+  for (int64_t b = 0; b < L.bands; ++b) {
+    const int64_t rc = std::min(L.r, g.OH - b * L.r), npos = nr ? (rc * L.pitch + nr - 1) / nr * nr : rc * g.OW;
+    L.cost += kFmaCost * double(npos * g.rows() * rows) + kCopyCost * double(g.C * copies * (rc + span) * L.pitch);
+  }
   return L;
+}
+
+Layout make_layout(const ConvGeometry& g, int64_t N, int64_t nr, int64_t rows, int nt, size_t isz, LayoutChoice c) {
+  if (c != LayoutChoice::Cheaper || g.KW == 1) return make_layout_as(g, N, nr, rows, nt, isz, c == LayoutChoice::Shifted);
+  Layout a = make_layout_as(g, N, nr, rows, nt, isz, false), b = make_layout_as(g, N, nr, rows, nt, isz, true);
+  return b.cost < a.cost ? b : a;
 }
 
 // dst[t] = row[c0 + t] where 0 <= c0 + t < W, else 0, for t < n (row null: all zero).
@@ -102,6 +117,36 @@ inline void copy_row(T* dst, int64_t n, const T* row, int64_t c0, int64_t W) {
   std::fill(dst, dst + lo, T(0));
   std::memcpy(dst + lo, row + c0 + lo, sizeof(T) * (hi - lo));
   std::fill(dst + hi, dst + n, T(0));
+}
+
+// p[0, n) in the first n lanes of a vector, zero in the others (n < W).
+template <class T>
+NC_INLINE typename Simd<T>::V load_partial(const T* p, int64_t n) {
+  alignas(64) T t[Simd<T>::W] = {};
+  std::memcpy(t, p, sizeof(T) * n);
+  typename Simd<T>::V v;
+  std::memcpy(&v, t, sizeof(v));
+  return v;
+}
+
+// Sum of p[0, n), in vector partial sums (a serial sum would be one long dependency chain).
+template <class T>
+T sum_values(const T* p, int64_t n) {
+  using V = typename Simd<T>::V;
+  constexpr int W = Simd<T>::W;
+  V a{}, b{};
+  int64_t i = 0;
+  for (; i + 2 * W <= n; i += 2 * W) {
+    V u, v;
+    std::memcpy(&u, p + i, sizeof(V));
+    std::memcpy(&v, p + i + W, sizeof(V));
+    a += u, b += v;
+  }
+  a += b;
+  T s = T(0);
+  for (int l = 0; l < W; ++l) s += a[l];
+  for (; i < n; ++i) s += p[i];
+  return s;
 }
 
 // The band of output rows [oh0, oh0 + rc) of one image: source channels src (C planes of H x W).
@@ -218,7 +263,7 @@ void forward_typed(const T* x, int64_t xbs, int64_t N, const ConvGeometry& g, co
   const int64_t K = g.rows(), nb = (OC + MR - 1) / MR, P = g.OH * g.OW;
   const double flops = 2.0 * double(N) * double(OC) * double(P) * double(K);
   const int nt0 = threads_for(flops, N * g.OH);
-  const Layout L = make_layout(g, N, NR, nt0, sizeof(T));
+  const Layout L = make_layout(g, N, NR, nb * MR, nt0, sizeof(T), LayoutChoice::Cheaper);
   const Scratch<T> ap = pack_weight(w, g, OC, flip, MR);
   Scratch<T> bpack = scratch<T>(nb * MR, true);
   if (bias) std::copy(bias, bias + OC, bpack.get());
@@ -251,7 +296,7 @@ void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64
   const int64_t K = g.rows(), P = g.OH * g.OW, ocb = (OC + NC - 1) / NC, OCp = ocb * NC, kb = (K + MR - 1) / MR;
   const double flops = 2.0 * double(N) * double(OC) * double(P) * double(K);
   const int nt0 = threads_for(flops, N * g.OH);
-  const Layout L = make_layout(g, N, 0, nt0, sizeof(T));
+  const Layout L = make_layout(g, N, 0, OCp, nt0, sizeof(T), LayoutChoice::Padded);
   const int64_t tasks = N * L.bands, chunks = std::min(tasks, kGradChunks);
   // Chunk c sums tasks [c*tasks/chunks, (c+1)*tasks/chunks): (K, OCp) weight sums, then OCp bias sums.
   const int64_t csize = K * OCp + OCp;
@@ -276,9 +321,8 @@ void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64
           for (int64_t o = 0; o < OC; ++o) {
             const T* row = dyb + o * P;
             T* col = s.dyt.get() + o;
-            T sum = T(0);
-            for (int64_t q = 0; q < nq; ++q) col[q * OCp] = row[q], sum += row[q];
-            dbt[o] += sum;
+            for (int64_t q = 0; q < nq; ++q) col[q * OCp] = row[q];
+            dbt[o] += sum_values(row, nq);
           }
           for (int64_t i0 = 0; i0 < rc; i0 += sub_rows) {
             const int64_t i1 = std::min(rc, i0 + sub_rows);
@@ -334,6 +378,95 @@ void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64
     }
 }
 
+// ---- weight gradient for few output channels (lanes of channels would stay mostly empty): positions in lanes.
+// The band is copied per kernel column (pitch OW), so its positions run contiguously like dy's; a tile of MO
+// channels x MK rows of K keeps one vector of partial sums per pair, added lane-wise to the chunk's sums
+// (OCp, Kp, W) and reduced across lanes at the end. The last npos % W positions of a band go one by one.
+
+template <class T, int MO, int MK>
+void weight_grad_small_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64_t N, const ConvGeometry& g,
+                             int64_t OC, T* dw, T* db) {
+  using V = typename Simd<T>::V;
+  constexpr int W = Simd<T>::W;
+  const int64_t K = g.rows(), P = g.OH * g.OW, ob = (OC + MO - 1) / MO, kb = (K + MK - 1) / MK;
+  const int64_t OCp = ob * MO, Kp = kb * MK;
+  const double flops = 2.0 * double(N) * double(OC) * double(P) * double(K);
+  const int nt0 = threads_for(flops, N * g.OH);
+  const Layout L = make_layout(g, N, 0, OCp, nt0, sizeof(T), LayoutChoice::Shifted);
+  const int64_t tasks = N * L.bands, chunks = std::min(tasks, kGradChunks), csize = OCp * Kp * W + OCp;
+  Scratch<T> sums = scratch<T>(chunks * csize, true);
+  run_tasks(chunks, threads_for(flops, chunks), [&] { return scratch<T>(L.size, true); },
+            [&](int64_t c, Scratch<T>& buf) {
+              T* part = sums.get() + c * csize;  // (OCp, Kp, W)
+              T* dbt = part + OCp * Kp * W;
+              for (int64_t t = c * tasks / chunks; t < (c + 1) * tasks / chunks; ++t) {
+                const int64_t n = t / L.bands, oh0 = (t % L.bands) * L.r, rc = std::min(L.r, g.OH - oh0);
+                fill_band(buf.get(), L, g, x + n * xbs, oh0, rc);
+                const T* dyb = dy + n * dybs + oh0 * g.OW;
+                const int64_t npos = rc * g.OW, nv = npos / W;
+                for (int64_t o = 0; o < OC; ++o) dbt[o] += sum_values(dyb + o * P, npos);
+                for (int64_t o0 = 0; o0 < OCp; o0 += MO)
+                  for (int64_t k0 = 0; k0 < Kp; k0 += MK) {
+                    const T* d[MO];
+                    const T* b[MK];
+                    V acc[MO][MK];
+#pragma GCC unroll 8
+                    for (int i = 0; i < MO; ++i) d[i] = dyb + std::min(o0 + i, OC - 1) * P;
+#pragma GCC unroll 24
+                    for (int j = 0; j < MK; ++j) b[j] = buf.get() + L.off[std::min(k0 + j, K - 1)];
+#pragma GCC unroll 8
+                    for (int i = 0; i < MO; ++i)
+#pragma GCC unroll 24
+                      for (int j = 0; j < MK; ++j)
+                        std::memcpy(&acc[i][j], part + ((o0 + i) * Kp + k0 + j) * W, sizeof(V));
+                    for (int64_t v = 0; v < nv; ++v) {
+                      V dv[MO];
+#pragma GCC unroll 8
+                      for (int i = 0; i < MO; ++i) std::memcpy(&dv[i], d[i] + v * W, sizeof(V));
+#pragma GCC unroll 24
+                      for (int j = 0; j < MK; ++j) {
+                        V bv;
+                        std::memcpy(&bv, b[j] + v * W, sizeof(V));
+#pragma GCC unroll 8
+                        for (int i = 0; i < MO; ++i) acc[i][j] += dv[i] * bv;
+                      }
+                    }
+                    if (const int64_t tail = npos - nv * W) {  // the last partial vector, zero past npos
+                      V dv[MO];
+#pragma GCC unroll 8
+                      for (int i = 0; i < MO; ++i) dv[i] = load_partial<T>(d[i] + nv * W, tail);
+#pragma GCC unroll 24
+                      for (int j = 0; j < MK; ++j) {
+                        const V bv = load_partial<T>(b[j] + nv * W, tail);
+#pragma GCC unroll 8
+                        for (int i = 0; i < MO; ++i) acc[i][j] += dv[i] * bv;
+                      }
+                    }
+#pragma GCC unroll 8
+                    for (int i = 0; i < MO; ++i)
+#pragma GCC unroll 24
+                      for (int j = 0; j < MK; ++j)
+                        std::memcpy(part + ((o0 + i) * Kp + k0 + j) * W, &acc[i][j], sizeof(V));
+                  }
+              }
+            });
+  for (int64_t o = 0; o < OC; ++o) {
+    for (int64_t k = 0; k < K; ++k) {
+      T s = T(0);
+      for (int64_t c = 0; c < chunks; ++c) {
+        const T* pp = sums.get() + c * csize + (o * Kp + k) * W;
+        for (int l = 0; l < W; ++l) s += pp[l];
+      }
+      dw[o * K + k] += s;
+    }
+    if (db) {
+      T s = T(0);
+      for (int64_t c = 0; c < chunks; ++c) s += sums[c * csize + OCp * Kp * W + o];
+      db[o] += s;
+    }
+  }
+}
+
 // ---- dispatch: tile shapes by channel count (fewest padded rows, then the larger tile) ----
 
 int pick_rows(int64_t OC) {
@@ -373,6 +506,14 @@ void conv_s1_weight_grad_cpu(DType dt, const void* x, int64_t xbs, const void* d
     auto DW = static_cast<T*>(dw);
     auto DB = static_cast<T*>(db);
     const int64_t vecs = (OC + W - 1) / W;
+    // Few channels: positions in lanes, unless the sums would not stay in L1-L2.
+    if (OC * 4 < vecs * W * 3 && OC * g.rows() * W * int64_t(sizeof(T)) <= (256 << 10)) {
+      if (OC >= 5) return weight_grad_small_typed<T, 6, 4>(X, xbs, D, dybs, N, g, OC, DW, DB);
+      if (OC == 4) return weight_grad_small_typed<T, 4, 6>(X, xbs, D, dybs, N, g, OC, DW, DB);
+      if (OC == 3) return weight_grad_small_typed<T, 3, 8>(X, xbs, D, dybs, N, g, OC, DW, DB);
+      if (OC == 2) return weight_grad_small_typed<T, 2, 12>(X, xbs, D, dybs, N, g, OC, DW, DB);
+      return weight_grad_small_typed<T, 1, 16>(X, xbs, D, dybs, N, g, OC, DW, DB);
+    }
     if (vecs <= 1) return weight_grad_typed<T, 24, 1>(X, xbs, D, dybs, N, g, OC, DW, DB);
     if (vecs == 2) return weight_grad_typed<T, 12, 2>(X, xbs, D, dybs, N, g, OC, DW, DB);
     if (vecs == 3) return weight_grad_typed<T, 8, 3>(X, xbs, D, dybs, N, g, OC, DW, DB);
