@@ -57,6 +57,8 @@ Scratch<T> scratch(int64_t n, bool zero = false) {
 constexpr int64_t kBandBytes = 160 << 10;  // a band's copy stays in L2 (bands are whole images where they fit)
 constexpr double kMinFlopsPerThread = 2e6; // below this a second thread costs more than it saves
 constexpr int64_t kGradChunks = 4;         // weight-gradient partial sums (Note [Flat conv])
+constexpr int64_t kMinTasks = 8;           // bands enough for 2-4 threads, whatever the thread count (so that
+                                           // weight-gradient sums, which follow bands, do not depend on it)
 // Cost model of the layout choice, per element: a multiply-add in a full vector tile, and a copied value
 // (copies run in short rows: slower than streaming). Measured on LeNet's shapes, where the choice matters.
 constexpr double kFmaCost = 1.0 / 32, kCopyCost = 1.0 / 6;
@@ -72,17 +74,17 @@ enum class LayoutChoice { Padded, Shifted, Cheaper };
 
 // nr: positions per tile (0: positions are visited one by one, only the valid ones); rows: output channels
 // the tiles compute (padded to the tile height).
-Layout make_layout_as(const ConvGeometry& g, int64_t N, int64_t nr, int64_t rows, int nt, size_t isz, bool shifted) {
+Layout make_layout_as(const ConvGeometry& g, int64_t N, int64_t nr, int64_t rows, bool big, size_t isz, bool shifted) {
   Layout L;
   const int64_t Wp = g.OW + (g.KW - 1) * g.DW;
   L.shifted = shifted;
   L.pitch = L.shifted ? g.OW : Wp;
   const int64_t span = (g.KH - 1) * g.DH, copies = L.shifted ? g.KW : 1;
   // Rows per band: all, fewer if the copy would not fit kBandBytes or there would be too few tasks to balance the
-  // threads.
+  // threads (small work runs on one thread: no need to split it).
   L.r = g.OH;
   while (L.r > 1 && g.C * copies * (L.r + span) * L.pitch * int64_t(isz) > kBandBytes) L.r = (L.r + 1) / 2;
-  while (L.r > 1 && N * ((g.OH + L.r - 1) / L.r) < 4 * nt) L.r = (L.r + 1) / 2;
+  while (big && L.r > 1 && N * ((g.OH + L.r - 1) / L.r) < kMinTasks) L.r = (L.r + 1) / 2;
   L.bands = (g.OH + L.r - 1) / L.r;
   L.rows_in = L.r + span;
   L.plane = copies * L.rows_in * L.pitch;
@@ -100,9 +102,9 @@ Layout make_layout_as(const ConvGeometry& g, int64_t N, int64_t nr, int64_t rows
   return L;
 }
 
-Layout make_layout(const ConvGeometry& g, int64_t N, int64_t nr, int64_t rows, int nt, size_t isz, LayoutChoice c) {
-  if (c != LayoutChoice::Cheaper || g.KW == 1) return make_layout_as(g, N, nr, rows, nt, isz, c == LayoutChoice::Shifted);
-  Layout a = make_layout_as(g, N, nr, rows, nt, isz, false), b = make_layout_as(g, N, nr, rows, nt, isz, true);
+Layout make_layout(const ConvGeometry& g, int64_t N, int64_t nr, int64_t rows, bool big, size_t isz, LayoutChoice c) {
+  if (c != LayoutChoice::Cheaper || g.KW == 1) return make_layout_as(g, N, nr, rows, big, isz, c == LayoutChoice::Shifted);
+  Layout a = make_layout_as(g, N, nr, rows, big, isz, false), b = make_layout_as(g, N, nr, rows, big, isz, true);
   return b.cost < a.cost ? b : a;
 }
 
@@ -262,8 +264,8 @@ void forward_typed(const T* x, int64_t xbs, int64_t N, const ConvGeometry& g, co
   constexpr int64_t NR = Tile::NR;
   const int64_t K = g.rows(), nb = (OC + MR - 1) / MR, P = g.OH * g.OW;
   const double flops = 2.0 * double(N) * double(OC) * double(P) * double(K);
-  const int nt0 = threads_for(flops, N * g.OH);
-  const Layout L = make_layout(g, N, NR, nb * MR, nt0, sizeof(T), LayoutChoice::Cheaper);
+  const bool big = flops >= 2 * kMinFlopsPerThread;  // worth more than one thread
+  const Layout L = make_layout(g, N, NR, nb * MR, big, sizeof(T), LayoutChoice::Cheaper);
   const Scratch<T> ap = pack_weight(w, g, OC, flip, MR);
   Scratch<T> bpack = scratch<T>(nb * MR, true);
   if (bias) std::copy(bias, bias + OC, bpack.get());
@@ -295,8 +297,8 @@ void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64
   constexpr int W = Simd<T>::W, NC = NVB * W;
   const int64_t K = g.rows(), P = g.OH * g.OW, ocb = (OC + NC - 1) / NC, OCp = ocb * NC, kb = (K + MR - 1) / MR;
   const double flops = 2.0 * double(N) * double(OC) * double(P) * double(K);
-  const int nt0 = threads_for(flops, N * g.OH);
-  const Layout L = make_layout(g, N, 0, OCp, nt0, sizeof(T), LayoutChoice::Padded);
+  const bool big = flops >= 2 * kMinFlopsPerThread;  // worth more than one thread
+  const Layout L = make_layout(g, N, 0, OCp, big, sizeof(T), LayoutChoice::Padded);
   const int64_t tasks = N * L.bands, chunks = std::min(tasks, kGradChunks);
   // Chunk c sums tasks [c*tasks/chunks, (c+1)*tasks/chunks): (K, OCp) weight sums, then OCp bias sums.
   const int64_t csize = K * OCp + OCp;
@@ -391,8 +393,8 @@ void weight_grad_small_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs,
   const int64_t K = g.rows(), P = g.OH * g.OW, ob = (OC + MO - 1) / MO, kb = (K + MK - 1) / MK;
   const int64_t OCp = ob * MO, Kp = kb * MK;
   const double flops = 2.0 * double(N) * double(OC) * double(P) * double(K);
-  const int nt0 = threads_for(flops, N * g.OH);
-  const Layout L = make_layout(g, N, 0, OCp, nt0, sizeof(T), LayoutChoice::Shifted);
+  const bool big = flops >= 2 * kMinFlopsPerThread;  // worth more than one thread
+  const Layout L = make_layout(g, N, 0, OCp, big, sizeof(T), LayoutChoice::Shifted);
   const int64_t tasks = N * L.bands, chunks = std::min(tasks, kGradChunks), csize = OCp * Kp * W + OCp;
   Scratch<T> sums = scratch<T>(chunks * csize, true);
   run_tasks(chunks, threads_for(flops, chunks), [&] { return scratch<T>(L.size, true); },
