@@ -64,10 +64,12 @@ constexpr int64_t kMinTasks = 8;           // bands enough for 2-4 threads, what
 constexpr double kFmaCost = 1.0 / 32, kCopyCost = 1.0 / 6;
 
 // A band's buffer: which layout, its sizes, and where row k = (c, kh, kw) of B starts.
+// Without padding the padded layout is the input itself: a band is read in place (off_in: rows of x's planes),
+// except in the last image, where a tile's positions past the band could read past the end of x.
 struct Layout {
   int64_t r = 0, rows_in = 0, pitch = 0, plane = 0, size = 0, bands = 0;
-  bool shifted = false;
-  std::vector<int64_t> off;
+  bool shifted = false, inplace = false;
+  std::vector<int64_t> off, off_in;
   double cost = 0;  // per image, kFmaCost / kCopyCost units
 };
 enum class LayoutChoice { Padded, Shifted, Cheaper };
@@ -95,9 +97,18 @@ Layout make_layout_as(const ConvGeometry& g, int64_t N, int64_t nr, int64_t rows
       for (int64_t kw = 0; kw < g.KW; ++kw, ++k)
         L.off[k] = c * L.plane + (L.shifted ? kw * L.rows_in * L.pitch + kh * g.DH * L.pitch
                                             : kh * g.DH * L.pitch + kw * g.DW);
+  // No padding on any side: the padded rows are x's rows.
+  L.inplace = !shifted && g.PT == 0 && g.PL == 0 && Wp == g.W && g.OH + span == g.H;
+  if (L.inplace) {
+    L.off_in.resize(g.rows());
+    for (int64_t c = 0, k = 0; c < g.C; ++c)
+      for (int64_t kh = 0; kh < g.KH; ++kh)
+        for (int64_t kw = 0; kw < g.KW; ++kw, ++k) L.off_in[k] = (c * g.H + kh * g.DH) * g.W + kw * g.DW;
+  }
   for (int64_t b = 0; b < L.bands; ++b) {
     const int64_t rc = std::min(L.r, g.OH - b * L.r), npos = nr ? (rc * L.pitch + nr - 1) / nr * nr : rc * g.OW;
-    L.cost += kFmaCost * double(npos * g.rows() * rows) + kCopyCost * double(g.C * copies * (rc + span) * L.pitch);
+    L.cost += kFmaCost * double(npos * g.rows() * rows);
+    if (!L.inplace) L.cost += kCopyCost * double(g.C * copies * (rc + span) * L.pitch);
   }
   return L;
 }
@@ -108,17 +119,18 @@ Layout make_layout(const ConvGeometry& g, int64_t N, int64_t nr, int64_t rows, b
   return b.cost < a.cost ? b : a;
 }
 
-// dst[t] = row[c0 + t] where 0 <= c0 + t < W, else 0, for t < n (row null: all zero).
+// dst[t] = row[c0 + t] where 0 <= c0 + t < W, else 0, for t < n (row null: all zero). Rows are short (tens of
+// values): whole vectors and a scalar tail, no library calls.
 template <class T>
 inline void copy_row(T* dst, int64_t n, const T* row, int64_t c0, int64_t W) {
-  if (!row) {
-    std::fill(dst, dst + n, T(0));
-    return;
-  }
-  const int64_t lo = std::clamp<int64_t>(-c0, 0, n), hi = std::clamp<int64_t>(W - c0, lo, n);
-  std::fill(dst, dst + lo, T(0));
-  std::memcpy(dst + lo, row + c0 + lo, sizeof(T) * (hi - lo));
-  std::fill(dst + hi, dst + n, T(0));
+  using V = typename Simd<T>::V;
+  constexpr int VW = Simd<T>::W;
+  const int64_t lo = row ? std::clamp<int64_t>(-c0, 0, n) : n, hi = row ? std::clamp<int64_t>(W - c0, lo, n) : n;
+  for (int64_t t = 0; t < lo; ++t) dst[t] = T(0);
+  int64_t t = lo;
+  for (; t + VW <= hi; t += VW) std::memcpy(dst + t, row + c0 + t, sizeof(V));
+  for (; t < hi; ++t) dst[t] = row[c0 + t];
+  for (; t < n; ++t) dst[t] = T(0);
 }
 
 // p[0, n) in the first n lanes of a vector, zero in the others (n < W).
@@ -165,6 +177,20 @@ void fill_band(T* buf, const Layout& L, const ConvGeometry& g, const T* src, int
       else
         copy_row(buf + c * L.plane + j * L.pitch, L.pitch, row, -g.PL, g.W);
     }
+}
+
+// Where tiles read the band of output rows [oh0, oh0 + rc) of image n of N (x_n: its C planes): x_n in place, or
+// buf after copying the band there; off gets the matching row offsets.
+template <class T>
+const T* band_source(T* buf, const Layout& L, const ConvGeometry& g, const T* x_n, int64_t n, int64_t N, int64_t oh0,
+                     int64_t rc, const int64_t*& off) {
+  if (L.inplace && n + 1 < N) {
+    off = L.off_in.data();
+    return x_n + oh0 * g.W;
+  }
+  fill_band(buf, L, g, x_n, oh0, rc);
+  off = L.off.data();
+  return buf;
 }
 
 // f(task, thread scratch...) over tasks taken dynamically by up to nt threads; init() makes a thread's scratch.
@@ -273,7 +299,8 @@ void forward_typed(const T* x, int64_t xbs, int64_t N, const ConvGeometry& g, co
   run_tasks(tasks, threads_for(flops, tasks), [&] { return scratch<T>(L.size, true); },
             [&](int64_t t, Scratch<T>& buf) {
               const int64_t n = t / L.bands, oh0 = (t % L.bands) * L.r, rc = std::min(L.r, g.OH - oh0);
-              fill_band(buf.get(), L, g, x + n * xbs, oh0, rc);
+              const int64_t* off;
+              const T* src = band_source(buf.get(), L, g, x + n * xbs, n, N, oh0, rc, off);
               const int64_t npos = rc * L.pitch;
               for (int64_t ob = 0; ob < nb; ++ob) {
                 const int m = static_cast<int>(std::min<int64_t>(MR, OC - ob * MR));
@@ -281,7 +308,7 @@ void forward_typed(const T* x, int64_t xbs, int64_t N, const ConvGeometry& g, co
                 for (int i = 0; i < MR; ++i) yo[i] = y + n * ybs + (ob * MR + std::min(i, m - 1)) * P + oh0 * g.OW;
                 for (int64_t q0 = 0; q0 < npos; q0 += NR) {
                   Tile tile;
-                  tile.run(K, L.off.data(), buf.get() + q0, ap.get() + ob * K * MR, bpack.get() + ob * MR);
+                  tile.run(K, off, src + q0, ap.get() + ob * K * MR, bpack.get() + ob * MR);
                   tile.store(m, yo, q0, std::min(NR, npos - q0), L.pitch, g.OW);
                 }
               }
@@ -316,7 +343,8 @@ void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64
         T* dbt = dwt + K * OCp;
         for (int64_t t = c * tasks / chunks; t < (c + 1) * tasks / chunks; ++t) {
           const int64_t n = t / L.bands, oh0 = (t % L.bands) * L.r, rc = std::min(L.r, g.OH - oh0);
-          fill_band(s.buf.get(), L, g, x + n * xbs, oh0, rc);
+          const int64_t* off;
+          const T* bsrc = band_source(s.buf.get(), L, g, x + n * xbs, n, N, oh0, rc, off);
           // dY^T of the band: (rc*OW, OCp), channel o of position i*OW + ow; lanes past OC stay 0.
           const T* dyb = dy + n * dybs + oh0 * g.OW;
           const int64_t nq = rc * g.OW;
@@ -336,7 +364,7 @@ void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64
 #pragma GCC unroll 32
                 for (int r = 0; r < MR; ++r) {
                   const int64_t k = b * MR + std::min(r, m - 1);
-                  src[r] = s.buf.get() + L.off[k];
+                  src[r] = bsrc + off[k];
 #pragma GCC unroll 4
                   for (int v = 0; v < NVB; ++v) std::memcpy(&acc[r][v], dwt + k * OCp + cb * NC + v * W, sizeof(V));
                 }
