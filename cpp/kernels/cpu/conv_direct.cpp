@@ -18,9 +18,12 @@
 // sum. Sums go to a few fixed chunks of images (not per thread), added up in chunk order at the end: the result
 // does not depend on the thread count or on which thread took which image.
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
+#include <exception>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 #include <vector>
 #include "core/parallel.h"
 #include "kernels/cpu/vmath.h"
@@ -39,19 +42,34 @@ template <> struct Simd<double> {
   static constexpr int W = kVecBytes / 8;
 };
 
-struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }
-};
+// Scratch that outlives a call, one set per thread: allocating it afresh costs page faults on every call (glibc
+// maps blocks over 128 KiB anew), ~10% of a LeNet-sized step. Slots keep the buffers of one call apart; a buffer
+// is zeroed when it grows (kernels that need zeros in it clear it themselves).
+enum ScratchSlot { kBandSlot, kDytSlot, kSumsSlot, kPackSlot, kBiasSlot, kNumSlots };
 template <class T>
-using Scratch = std::unique_ptr<T[], FreeDeleter>;
-// Cache-line aligned scratch of n values, zeroed when asked.
+T* scratch(ScratchSlot slot, int64_t n) {
+  struct Buf {
+    void* p = nullptr;
+    size_t bytes = 0;
+    ~Buf() { std::free(p); }
+  };
+  thread_local Buf bufs[kNumSlots];
+  Buf& b = bufs[slot];
+  const size_t bytes = (static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(T) + 63) / 64 * 64;
+  if (bytes > b.bytes) {
+    std::free(b.p);
+    b.p = std::aligned_alloc(64, bytes);
+    b.bytes = b.p ? bytes : 0;
+    NC_CHECK(b.p, RuntimeError, "conv2d: out of memory allocating ", bytes, " bytes of scratch");
+    std::memset(b.p, 0, bytes);
+  }
+  return static_cast<T*>(b.p);
+}
 template <class T>
-Scratch<T> scratch(int64_t n, bool zero = false) {
-  size_t bytes = (static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(T) + 63) / 64 * 64;
-  T* p = static_cast<T*>(std::aligned_alloc(64, bytes));
-  NC_CHECK(p, RuntimeError, "conv2d: out of memory allocating ", bytes, " bytes of scratch");
-  if (zero) std::memset(p, 0, bytes);
-  return Scratch<T>(p);
+T* zeroed_scratch(ScratchSlot slot, int64_t n) {
+  T* p = scratch<T>(slot, n);
+  std::fill(p, p + n, T(0));
+  return p;
 }
 
 constexpr int64_t kBandBytes = 160 << 10;  // a band's copy stays in L2 (bands are whole images where they fit)
@@ -163,6 +181,52 @@ T sum_values(const T* p, int64_t n) {
   return s;
 }
 
+// The W x W block v (row i = v[i]) transposed in place: log2(W) rounds, each swapping the off-diagonal blocks of
+// size s of every 2s x 2s block (lanes with bit s set of row i <-> lanes with it clear of row i + s).
+template <class T>
+NC_INLINE void transpose_block(typename Simd<T>::V* v) {
+  using V = typename Simd<T>::V;
+  constexpr int W = Simd<T>::W;
+  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  typedef I M __attribute__((vector_size(sizeof(V))));
+#pragma GCC unroll 4
+  for (int s = W / 2; s >= 1; s /= 2) {
+    M lo, hi;  // two-vector shuffles: lane j < W from the first vector, j - W from the second
+    for (int j = 0; j < W; ++j) {
+      lo[j] = (j & s) ? I(W + j - s) : I(j);
+      hi[j] = (j & s) ? I(W + j) : I(j + s);
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < W; ++i)
+      if (!(i & s)) {
+        const V a = v[i], b = v[i + s];
+        v[i] = __builtin_shuffle(a, b, lo);
+        v[i + s] = __builtin_shuffle(a, b, hi);
+      }
+  }
+}
+
+// dst (n, ldd) columns [0, m) = src (m, lds) rows [0, n)^T, in W x W blocks through registers.
+template <class T>
+void transpose(T* dst, int64_t ldd, const T* src, int64_t lds, int64_t m, int64_t n) {
+  using V = typename Simd<T>::V;
+  constexpr int W = Simd<T>::W;
+  int64_t o = 0;
+  for (; o + W <= m; o += W) {
+    int64_t q = 0;
+    for (; q + W <= n; q += W) {
+      V v[W];
+      for (int i = 0; i < W; ++i) std::memcpy(&v[i], src + (o + i) * lds + q, sizeof(V));
+      transpose_block<T>(v);
+      for (int i = 0; i < W; ++i) std::memcpy(dst + (q + i) * ldd + o, &v[i], sizeof(V));
+    }
+    for (; q < n; ++q)
+      for (int i = 0; i < W; ++i) dst[q * ldd + o + i] = src[(o + i) * lds + q];
+  }
+  for (; o < m; ++o)
+    for (int64_t q = 0; q < n; ++q) dst[q * ldd + o] = src[o * lds + q];
+}
+
 // The band of output rows [oh0, oh0 + rc) of one image: source channels src (C planes of H x W).
 template <class T>
 void fill_band(T* buf, const Layout& L, const ConvGeometry& g, const T* src, int64_t oh0, int64_t rc) {
@@ -201,12 +265,23 @@ void run_tasks(int64_t tasks, int nt, const Init& init, const F& f) {
     for (int64_t t = 0; t < tasks; ++t) f(t, s);
     return;
   }
+  // Threads take tasks from a shared counter. An exception must not leave a parallel region (std::terminate):
+  // the first one is kept, the other threads stop taking tasks, and it is rethrown after the region.
+  std::exception_ptr error;
+  std::atomic<bool> failed{false};
+  std::atomic<int64_t> next{0};
 #pragma omp parallel num_threads(nt)
   {
-    auto s = init();
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t t = 0; t < tasks; ++t) f(t, s);
+    try {
+      auto s = init();
+      for (int64_t t; !failed.load(std::memory_order_relaxed) && (t = next.fetch_add(1)) < tasks;) f(t, s);
+    } catch (...) {
+#pragma omp critical(nc_conv_error)
+      if (!error) error = std::current_exception();
+      failed = true;
+    }
   }
+  if (error) std::rethrow_exception(error);
 }
 
 int threads_for(double flops, int64_t tasks) {
@@ -269,9 +344,9 @@ struct ForwardTile {
 // Wf(o, k): the weight of output o for B row k = (c, kh, kw). flip: w is (C, OC, KH, KW) and is read transposed
 // and rotated by 180 degrees (the input gradient's weight).
 template <class T>
-Scratch<T> pack_weight(const T* w, const ConvGeometry& g, int64_t OC, bool flip, int MR) {
+const T* pack_weight(const T* w, const ConvGeometry& g, int64_t OC, bool flip, int MR) {
   const int64_t K = g.rows(), KK = g.KH * g.KW, nb = (OC + MR - 1) / MR;
-  Scratch<T> ap = scratch<T>(nb * K * MR);
+  T* ap = scratch<T>(kPackSlot, nb * K * MR);
   for (int64_t ob = 0; ob < nb; ++ob)
     for (int64_t k = 0; k < K; ++k)
       for (int i = 0; i < MR; ++i) {
@@ -292,15 +367,15 @@ void forward_typed(const T* x, int64_t xbs, int64_t N, const ConvGeometry& g, co
   const double flops = 2.0 * double(N) * double(OC) * double(P) * double(K);
   const bool big = flops >= 2 * kMinFlopsPerThread;  // worth more than one thread
   const Layout L = make_layout(g, N, NR, nb * MR, big, sizeof(T), LayoutChoice::Cheaper);
-  const Scratch<T> ap = pack_weight(w, g, OC, flip, MR);
-  Scratch<T> bpack = scratch<T>(nb * MR, true);
-  if (bias) std::copy(bias, bias + OC, bpack.get());
+  const T* ap = pack_weight(w, g, OC, flip, MR);
+  T* bpack = zeroed_scratch<T>(kBiasSlot, nb * MR);
+  if (bias) std::copy(bias, bias + OC, bpack);
   const int64_t tasks = N * L.bands;
-  run_tasks(tasks, threads_for(flops, tasks), [&] { return scratch<T>(L.size, true); },
-            [&](int64_t t, Scratch<T>& buf) {
+  run_tasks(tasks, threads_for(flops, tasks), [&] { return scratch<T>(kBandSlot, L.size); },
+            [&](int64_t t, T* buf) {
               const int64_t n = t / L.bands, oh0 = (t % L.bands) * L.r, rc = std::min(L.r, g.OH - oh0);
               const int64_t* off;
-              const T* src = band_source(buf.get(), L, g, x + n * xbs, n, N, oh0, rc, off);
+              const T* src = band_source(buf, L, g, x + n * xbs, n, N, oh0, rc, off);
               const int64_t npos = rc * L.pitch;
               for (int64_t ob = 0; ob < nb; ++ob) {
                 const int m = static_cast<int>(std::min<int64_t>(MR, OC - ob * MR));
@@ -308,7 +383,7 @@ void forward_typed(const T* x, int64_t xbs, int64_t N, const ConvGeometry& g, co
                 for (int i = 0; i < MR; ++i) yo[i] = y + n * ybs + (ob * MR + std::min(i, m - 1)) * P + oh0 * g.OW;
                 for (int64_t q0 = 0; q0 < npos; q0 += NR) {
                   Tile tile;
-                  tile.run(K, off, src + q0, ap.get() + ob * K * MR, bpack.get() + ob * MR);
+                  tile.run(K, off, src + q0, ap + ob * K * MR, bpack + ob * MR);
                   tile.store(m, yo, q0, std::min(NR, npos - q0), L.pitch, g.OW);
                 }
               }
@@ -329,30 +404,29 @@ void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64
   const int64_t tasks = N * L.bands, chunks = std::min(tasks, kGradChunks);
   // Chunk c sums tasks [c*tasks/chunks, (c+1)*tasks/chunks): (K, OCp) weight sums, then OCp bias sums.
   const int64_t csize = K * OCp + OCp;
-  Scratch<T> sums = scratch<T>(chunks * csize, true);
+  T* sums = zeroed_scratch<T>(kSumsSlot, chunks * csize);
   // Rows per sub-block: its slice of dY^T stays in L1 while every tile of K passes over it.
   const int64_t sub_rows = std::clamp<int64_t>((8 << 10) / std::max<int64_t>(1, g.OW * OCp), 1, L.r);
   struct Bufs {
-    Scratch<T> buf, dyt;
+    T *buf, *dyt;
   };
   run_tasks(
       chunks, threads_for(flops, chunks),
-      [&] { return Bufs{scratch<T>(L.size, true), scratch<T>(L.r * g.OW * OCp, true)}; },
+      // dY^T's lanes past OC must be 0; the others are overwritten by every band.
+      [&] { return Bufs{scratch<T>(kBandSlot, L.size), zeroed_scratch<T>(kDytSlot, L.r * g.OW * OCp)}; },
       [&](int64_t c, Bufs& s) {
-        T* dwt = sums.get() + c * csize;
+        T* dwt = sums + c * csize;
         T* dbt = dwt + K * OCp;
         for (int64_t t = c * tasks / chunks; t < (c + 1) * tasks / chunks; ++t) {
           const int64_t n = t / L.bands, oh0 = (t % L.bands) * L.r, rc = std::min(L.r, g.OH - oh0);
           const int64_t* off;
-          const T* bsrc = band_source(s.buf.get(), L, g, x + n * xbs, n, N, oh0, rc, off);
+          const T* bsrc = band_source(s.buf, L, g, x + n * xbs, n, N, oh0, rc, off);
           // dY^T of the band: (rc*OW, OCp), channel o of position i*OW + ow; lanes past OC stay 0.
           const T* dyb = dy + n * dybs + oh0 * g.OW;
           const int64_t nq = rc * g.OW;
+          transpose(s.dyt, OCp, dyb, P, OC, nq);
           for (int64_t o = 0; o < OC; ++o) {
-            const T* row = dyb + o * P;
-            T* col = s.dyt.get() + o;
-            for (int64_t q = 0; q < nq; ++q) col[q * OCp] = row[q];
-            dbt[o] += sum_values(row, nq);
+            dbt[o] += sum_values(dyb + o * P, nq);
           }
           for (int64_t i0 = 0; i0 < rc; i0 += sub_rows) {
             const int64_t i1 = std::min(rc, i0 + sub_rows);
@@ -369,7 +443,7 @@ void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64
                   for (int v = 0; v < NVB; ++v) std::memcpy(&acc[r][v], dwt + k * OCp + cb * NC + v * W, sizeof(V));
                 }
                 for (int64_t i = i0; i < i1; ++i) {
-                  const T* d = s.dyt.get() + i * g.OW * OCp + cb * NC;
+                  const T* d = s.dyt + i * g.OW * OCp + cb * NC;
                   const int64_t q0 = i * L.pitch;
                   for (int64_t ow = 0; ow < g.OW; ++ow) {
                     V bv[NVB];
@@ -424,14 +498,14 @@ void weight_grad_small_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs,
   const bool big = flops >= 2 * kMinFlopsPerThread;  // worth more than one thread
   const Layout L = make_layout(g, N, 0, OCp, big, sizeof(T), LayoutChoice::Shifted);
   const int64_t tasks = N * L.bands, chunks = std::min(tasks, kGradChunks), csize = OCp * Kp * W + OCp;
-  Scratch<T> sums = scratch<T>(chunks * csize, true);
-  run_tasks(chunks, threads_for(flops, chunks), [&] { return scratch<T>(L.size, true); },
-            [&](int64_t c, Scratch<T>& buf) {
-              T* part = sums.get() + c * csize;  // (OCp, Kp, W)
+  T* sums = zeroed_scratch<T>(kSumsSlot, chunks * csize);
+  run_tasks(chunks, threads_for(flops, chunks), [&] { return scratch<T>(kBandSlot, L.size); },
+            [&](int64_t c, T* buf) {
+              T* part = sums + c * csize;  // (OCp, Kp, W)
               T* dbt = part + OCp * Kp * W;
               for (int64_t t = c * tasks / chunks; t < (c + 1) * tasks / chunks; ++t) {
                 const int64_t n = t / L.bands, oh0 = (t % L.bands) * L.r, rc = std::min(L.r, g.OH - oh0);
-                fill_band(buf.get(), L, g, x + n * xbs, oh0, rc);
+                fill_band(buf, L, g, x + n * xbs, oh0, rc);
                 const T* dyb = dy + n * dybs + oh0 * g.OW;
                 const int64_t npos = rc * g.OW, nv = npos / W;
                 for (int64_t o = 0; o < OC; ++o) dbt[o] += sum_values(dyb + o * P, npos);
@@ -443,7 +517,7 @@ void weight_grad_small_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs,
 #pragma GCC unroll 8
                     for (int i = 0; i < MO; ++i) d[i] = dyb + std::min(o0 + i, OC - 1) * P;
 #pragma GCC unroll 24
-                    for (int j = 0; j < MK; ++j) b[j] = buf.get() + L.off[std::min(k0 + j, K - 1)];
+                    for (int j = 0; j < MK; ++j) b[j] = buf + L.off[std::min(k0 + j, K - 1)];
 #pragma GCC unroll 8
                     for (int i = 0; i < MO; ++i)
 #pragma GCC unroll 24
@@ -484,7 +558,7 @@ void weight_grad_small_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs,
     for (int64_t k = 0; k < K; ++k) {
       T s = T(0);
       for (int64_t c = 0; c < chunks; ++c) {
-        const T* pp = sums.get() + c * csize + (o * Kp + k) * W;
+        const T* pp = sums + c * csize + (o * Kp + k) * W;
         for (int l = 0; l < W; ++l) s += pp[l];
       }
       dw[o * K + k] += s;
