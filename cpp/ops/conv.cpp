@@ -8,6 +8,7 @@ namespace nc {
 NC_DEFINE_KERNEL(im2col_kernel, Im2colFn);
 NC_DEFINE_KERNEL(col2im_kernel, Col2imFn);
 NC_DEFINE_KERNEL(conv_s1_forward_kernel, ConvS1ForwardFn);
+NC_DEFINE_KERNEL(conv_s1_input_grad_kernel, ConvS1InputGradFn);
 NC_DEFINE_KERNEL(conv_s1_weight_grad_kernel, ConvS1WeightGradFn);
 
 namespace {
@@ -100,8 +101,7 @@ void forward_impl(const Tensor& y, const Tensor& x, const Tensor& w, const Tenso
   }
 }
 
-// Stride 1 (Note [Flat conv]): dX is the forward on dy with the flipped, transposed weight and padding
-// (K-1)*d - p, which writes every element of dX; dW and db come from one pass over x and dy.
+// Stride 1 (Note [Flat conv]): the kernels write every element of dX; dW and db come from one pass over x and dy.
 TensorList Conv2dBackward::flat_backward(const ConvShape& s, const Tensor& dy) {
   const ConvGeometry& g = s.g;
   const int64_t P = g.cols(), K = g.rows(), HW = g.H * g.W;
@@ -112,13 +112,10 @@ TensorList Conv2dBackward::flat_backward(const ConvShape& s, const Tensor& dy) {
   Tensor dx, dw, db;
   if (needs_grad(0)) {
     dx = Tensor::empty(x.shape(), x.dtype(), x.device());
-    ConvGeometry gt = g;  // dy's geometry: OCg channels of OH x OW in, Cg planes of H x W out
-    gt.C = s.OCg, gt.H = g.OH, gt.W = g.OW, gt.OH = g.H, gt.OW = g.W;
-    gt.PT = (g.KH - 1) * g.DH - g.PT, gt.PL = (g.KW - 1) * g.DW - g.PL;
     char* dxp = static_cast<char*>(dx.raw_data());
     for (int64_t gi = 0; gi < s.G; ++gi)
-      conv_s1_forward_kernel(x.device(), x.dtype(), dyp + gi * s.OCg * P * isz, s.OC * P, s.N, gt,
-                             wp + gi * s.OCg * K * isz, s.Cg, true, nullptr, dxp + gi * s.Cg * HW * isz, s.Cin * HW);
+      conv_s1_input_grad_kernel(x.device(), x.dtype(), dyp + gi * s.OCg * P * isz, s.OC * P, s.N, g,
+                                wp + gi * s.OCg * K * isz, s.OCg, dxp + gi * s.Cg * HW * isz, s.Cin * HW);
   }
   const bool want_db = needs_grad(2) && has_bias;
   if (needs_grad(1) || want_db) {

@@ -390,6 +390,83 @@ void forward_typed(const T* x, int64_t xbs, int64_t N, const ConvGeometry& g, co
             });
 }
 
+// ---- input gradient by scatter: dX_pad[c][q + off(kh, kw)] += sum_o W[o][c][kh][kw] dY[o][q] ----
+// The gather form (forward on dy padded by the kernel span, flipped weight) multiplies the padding too: for a small
+// unpadded image (LeNet's 14x14 -> 10x10) half its products are with zeros. Here dy is laid out with the padded
+// input's row pitch Wp (zero past OW) and each tile of MR rows (kh, kw, c) x NR positions sums over the output
+// channels in registers, then adds into a padded copy of dX at the tap's offset: every product is one of the
+// convolution's, at the price of a read-modify-write per OC products. Rows go tap-major, so a tile's rows write
+// different channel planes.
+
+template <class T, int MR, int NV>
+void input_grad_scatter_typed(const T* dy, int64_t dybs, int64_t N, const ConvGeometry& g, const T* w, int64_t OC,
+                              T* dx, int64_t dxbs) {
+  using V = typename Simd<T>::V;
+  constexpr int W = Simd<T>::W;
+  constexpr int64_t NR = NV * W;
+  const int64_t C = g.C, KK = g.KH * g.KW, R = C * KK, rb_n = (R + MR - 1) / MR;
+  const int64_t Wp = g.OW + (g.KW - 1) * g.DW, Q = g.OH * Wp, Qr = (Q + NR - 1) / NR * NR;
+  const int64_t plane = Qr + (g.KH - 1) * g.DH * Wp + (g.KW - 1) * g.DW;  // a tile's writes stay in its plane
+  // Packed weight: block rb, output channel o: MR values, row r = rb*MR + i = (tap, c) = (r / C, r % C).
+  T* ap = scratch<T>(kPackSlot, rb_n * OC * MR);
+  std::vector<int64_t> roff(rb_n * MR);
+  for (int64_t r = 0; r < rb_n * MR; ++r) {
+    const int64_t rr = std::min(r, R - 1), tap = rr / C, c = rr % C, kh = tap / g.KW, kw = tap % g.KW;
+    roff[r] = c * plane + kh * g.DH * Wp + kw * g.DW;
+    for (int64_t o = 0; o < OC; ++o) ap[((r / MR) * OC + o) * MR + r % MR] = r < R ? w[(o * C + c) * KK + tap] : T(0);
+  }
+  const double flops = 2.0 * double(N) * double(OC) * double(Q) * double(R);
+  struct Bufs {
+    T *dyf, *dxb;
+  };
+  run_tasks(
+      N, threads_for(flops, N),
+      // dyf's zeros (columns past OW, positions past Q) are written once; its other cells by every image.
+      [&] { return Bufs{zeroed_scratch<T>(kDytSlot, OC * Qr), scratch<T>(kBandSlot, C * plane)}; },
+      [&](int64_t n, Bufs& s) {
+        for (int64_t o = 0; o < OC; ++o)
+          for (int64_t oh = 0; oh < g.OH; ++oh)
+            std::memcpy(s.dyf + o * Qr + oh * Wp, dy + n * dybs + (o * g.OH + oh) * g.OW, sizeof(T) * g.OW);
+        std::fill(s.dxb, s.dxb + C * plane, T(0));
+        for (int64_t rb = 0; rb < rb_n; ++rb) {
+          const T* a = ap + rb * OC * MR;
+          const int m = static_cast<int>(std::min<int64_t>(MR, R - rb * MR));
+          for (int64_t q0 = 0; q0 < Qr; q0 += NR) {
+            V acc[MR][NV];
+#pragma GCC unroll 16
+            for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+              for (int j = 0; j < NV; ++j) acc[i][j] = V{};
+            for (int64_t o = 0; o < OC; ++o) {
+              V b[NV];
+#pragma GCC unroll 8
+              for (int j = 0; j < NV; ++j) std::memcpy(&b[j], s.dyf + o * Qr + q0 + j * W, sizeof(V));
+#pragma GCC unroll 16
+              for (int i = 0; i < MR; ++i) {
+                const T av = a[o * MR + i];
+#pragma GCC unroll 8
+                for (int j = 0; j < NV; ++j) acc[i][j] += av * b[j];
+              }
+            }
+            for (int i = 0; i < m; ++i) {
+              T* p = s.dxb + roff[rb * MR + i] + q0;
+#pragma GCC unroll 8
+              for (int j = 0; j < NV; ++j) {
+                V t;
+                std::memcpy(&t, p + j * W, sizeof(V));
+                t += acc[i][j];
+                std::memcpy(p + j * W, &t, sizeof(V));
+              }
+            }
+          }
+        }
+        for (int64_t c = 0; c < C; ++c)
+          for (int64_t h = 0; h < g.H; ++h)
+            std::memcpy(dx + n * dxbs + (c * g.H + h) * g.W, s.dxb + c * plane + (h + g.PT) * Wp + g.PL,
+                        sizeof(T) * g.W);
+      });
+}
+
 // ---- weight gradient: dW^T (K, OC) += B (K, Q) @ dY^T (Q, OC), tiles of MR rows of K x NVB channel vectors ----
 
 template <class T, int MR, int NVB>
@@ -600,6 +677,34 @@ void conv_s1_forward_cpu(DType dt, const void* x, int64_t xbs, int64_t N, const 
   });
 }
 
+// Input gradient: the gather form (a forward on dy with the flipped weight) or the scatter form, whichever does
+// fewer multiply-adds, counting the tiles' rounding and the scatter's read-modify-writes (~2 each).
+void conv_s1_input_grad_cpu(DType dt, const void* dy, int64_t dybs, int64_t N, const ConvGeometry& g, const void* w,
+                            int64_t OC, void* dx, int64_t dxbs) {
+  ConvGeometry gt = g;  // dy's geometry: OC channels of OH x OW in, C planes of H x W out
+  gt.C = OC, gt.H = g.OH, gt.W = g.OW, gt.OH = g.H, gt.OW = g.W;
+  gt.PT = (g.KH - 1) * g.DH - g.PT, gt.PL = (g.KW - 1) * g.DW - g.PL;
+  const int W = kVecBytes / int(itemsize(dt));
+  auto up = [](int64_t a, int64_t b) { return (a + b - 1) / b * b; };
+  const int64_t KK = g.KH * g.KW, R = g.C * KK, Wp = g.OW + (g.KW - 1) * g.DW, Q = g.OH * Wp;
+  const int mg = pick_rows(g.C);
+  const double gather = double(up(g.H * (g.W + (g.KW - 1) * g.DW), W * (24 / mg))) * double(OC * KK) *
+                        double(up(g.C, mg));
+  auto scatter = [&](int mr, int nv) {
+    return double(up(Q, W * nv)) * double(up(R, mr)) * double(OC + 2);
+  };
+  const double s6 = scatter(6, 4), s8 = scatter(8, 3);
+  if (std::min(s6, s8) >= gather) return conv_s1_forward_cpu(dt, dy, dybs, N, gt, w, g.C, true, nullptr, dx, dxbs);
+  dispatch_float(dt, "conv2d", [&](auto tag) {
+    using T = decltype(tag);
+    auto D = static_cast<const T*>(dy);
+    auto Wt = static_cast<const T*>(w);
+    auto X = static_cast<T*>(dx);
+    if (s6 <= s8) return input_grad_scatter_typed<T, 6, 4>(D, dybs, N, g, Wt, OC, X, dxbs);
+    return input_grad_scatter_typed<T, 8, 3>(D, dybs, N, g, Wt, OC, X, dxbs);
+  });
+}
+
 void conv_s1_weight_grad_cpu(DType dt, const void* x, int64_t xbs, const void* dy, int64_t dybs, int64_t N,
                              const ConvGeometry& g, int64_t OC, void* dw, void* db) {
   dispatch_float(dt, "conv2d", [&](auto tag) {
@@ -628,6 +733,7 @@ void conv_s1_weight_grad_cpu(DType dt, const void* x, int64_t xbs, const void* d
 }  // namespace
 
 NC_REGISTER_KERNEL(conv_s1_forward_kernel, CPU, conv_s1_forward_cpu);
+NC_REGISTER_KERNEL(conv_s1_input_grad_kernel, CPU, conv_s1_input_grad_cpu);
 NC_REGISTER_KERNEL(conv_s1_weight_grad_kernel, CPU, conv_s1_weight_grad_cpu);
 
 }  // namespace nc
