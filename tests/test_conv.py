@@ -173,7 +173,7 @@ def test_bad_input(call, exc, match):
         call()
 
 
-# --- the stride-1 kernels without im2col (Note [Flat conv] in cpp/kernels/cpu/conv_direct.cpp) ---
+# --- the stride-1 kernels without im2col (Note [Flat conv] in cpp/kernels/cpu/conv_flat.h) ---
 # Their tiles cover MR output channels x NR positions, so the cases below vary the channel counts around the tile
 # heights (4, 6, 8, 12; 16-lane channel blocks in the weight gradient), the positions per image around the vector
 # width, the layout (padded rows for wide images, per-column copies for small ones), batch 1 (an image split into

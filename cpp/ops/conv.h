@@ -25,7 +25,7 @@ using Col2imFn = void(DType dtype, const void* cols, int64_t B, const ConvGeomet
 NC_DECLARE_KERNEL(im2col_kernel, Im2colFn);
 NC_DECLARE_KERNEL(col2im_kernel, Col2imFn);
 
-// Stride-1 convolution without im2col (Note [Flat conv] in kernels/cpu/conv_direct.cpp); g.SH = g.SW = 1, one group.
+// Stride-1 convolution without im2col (Note [Flat conv] in kernels/cpu/conv_flat.h); g.SH = g.SW = 1, one group.
 // y (image b at y + b*y_batch_stride: OC planes of OH*OW) = conv(x, w) + bias, x as for im2col. w is (OC, C, KH, KW),
 // or with flip (C, OC, KH, KW) read transposed and rotated 180 degrees (the input gradient's gather form).
 // bias (OC) may be null. Every output element is written.
