@@ -234,6 +234,7 @@ FLAT_CONFIGS = [
     (2, 3, 13, 12, 8, 3, 3, (2, 2, 2, 2), (2, 2), 1),      # dilation 2
     (2, 4, 9, 11, 6, 3, 3, (1, 2, 1, 2), (2, 1), 1),       # unequal dilation and padding per axis
     (2, 8, 9, 8, 12, 3, 3, (1, 1, 1, 1), (1, 1), 4),       # groups
+    (2, 4, 7, 8, 4, 3, 3, (1, 1, 1, 1), (1, 1), 2),        # groups of 2 output channels
     (2, 6, 7, 9, 6, 3, 3, (1, 1, 1, 1), (1, 1), 6),        # depthwise
     (3, 6, 8, 9, 9, 3, 2, (0, 0, 0, 0), (1, 1), 3),        # no padding: x read in place (but the last image)
     (2, 2, 12, 11, 5, 3, 3, (0, 0, 0, 0), (2, 3), 1),      # ... with dilation
