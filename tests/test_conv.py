@@ -16,7 +16,8 @@ CONFIGS = [
     (2, 4, 9, 8, 6, 3, 2, 2, 1, 1, 2),             # stride 2, rectangular kernel, groups 2
     (3, 3, 8, 7, 3, 3, 3, 1, "same", 1, 3),        # depthwise, same
     (2, 2, 10, 9, 4, 3, 3, 1, 2, 2, 1),            # dilation 2
-    (2, 3, 6, 6, 5, 1, 1, 1, 0, 1, 1),             # 1x1 (direct GEMM path)
+    (2, 3, 6, 6, 5, 1, 1, 1, 0, 1, 1),             # 1x1
+    (2, 4, 7, 7, 6, 1, 1, 2, 0, 1, 1),             # 1x1 stride 2 (im2col + GEMM path)
     (1, 4, 7, 5, 2, 2, 4, (2, 1), (1, 2), (1, 2), 2),
     (2, 2, 9, 9, 3, 4, 4, 1, "same", 1, 1),        # even kernel: asymmetric same padding
     (40, 2, 12, 12, 3, 3, 3, 1, 1, 1, 1),          # many small images: batched-chunk GEMM path
@@ -238,7 +239,7 @@ FLAT_CONFIGS = [
     (2, 6, 7, 9, 6, 3, 3, (1, 1, 1, 1), (1, 1), 6),        # depthwise
     (3, 6, 8, 9, 9, 3, 2, (0, 0, 0, 0), (1, 1), 3),        # no padding: x read in place (but the last image)
     (2, 2, 12, 11, 5, 3, 3, (0, 0, 0, 0), (2, 3), 1),      # ... with dilation
-    (2, 5, 6, 7, 4, 1, 1, (1, 1, 1, 1), (1, 1), 1),        # 1x1 with padding (not the plain-GEMM case)
+    (2, 5, 6, 7, 4, 1, 1, (1, 1, 1, 1), (1, 1), 1),        # 1x1 with padding
     (2, 3, 5, 40, 5, 1, 7, (0, 3, 0, 3), (1, 1), 1),       # one-row kernel, wide image (conv1d-like)
 ]
 

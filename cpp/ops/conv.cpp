@@ -1,5 +1,7 @@
-// conv2d forward and backward: images are processed in chunks whose im2col buffer stays under a
-// budget, so small images (LeNet) batch into one large GEMM while large ones go one at a time.
+// conv2d forward and backward. Stride 1 (1x1 included) goes to the im2col-free kernels (Note [Flat conv] in
+// kernels/cpu/conv_flat.h: 1.5-2x the GEMM path on this machine). Strided convolutions use im2col + GEMM, with
+// images in chunks whose im2col buffer stays under a budget, so small images batch into one large GEMM while
+// large ones go one at a time.
 #include "ops/conv.h"
 #include <algorithm>
 
@@ -18,8 +20,7 @@ constexpr int64_t kColsBudgetBytes = 8 << 20;  // im2col scratch per chunk
 struct ConvShape {
   int64_t N, Cin, OC, G, Cg, OCg;
   ConvGeometry g;
-  bool direct;  // 1x1, stride 1, no padding: the input planes already are the im2col matrix
-  bool flat;    // other stride-1 convolutions: the im2col-free kernels (Note [Flat conv])
+  bool flat;      // stride 1: the im2col-free kernels
   int64_t chunk;  // images per GEMM
 };
 
@@ -33,11 +34,9 @@ ConvShape make_shape(const Tensor& x, const Tensor& w, const ConvOptions& o) {
   g.PT = o.padding[0], g.PL = o.padding[1];
   g.OH = conv_out_size(g.H, g.KH, g.SH, o.padding[0] + o.padding[2], g.DH);
   g.OW = conv_out_size(g.W, g.KW, g.SW, o.padding[1] + o.padding[3], g.DW);
-  s.direct = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && o.padding == std::array<int64_t, 4>{0, 0, 0, 0};
   int64_t per_image = g.rows() * g.cols() * static_cast<int64_t>(itemsize(x.dtype()));
   s.chunk = std::clamp<int64_t>(kColsBudgetBytes / std::max<int64_t>(per_image, 1), 1, std::max<int64_t>(s.N, 1));
-  if (s.direct) s.chunk = 1;
-  s.flat = !s.direct && g.SH == 1 && g.SW == 1;
+  s.flat = g.SH == 1 && g.SW == 1;
   return s;
 }
 
@@ -74,14 +73,14 @@ void forward_impl(const Tensor& y, const Tensor& x, const Tensor& w, const Tenso
                              yp + gi * s.OCg * P * isz, s.OC * P);
     return;
   }
-  Tensor cols = s.direct ? Tensor() : Tensor::empty({K * s.chunk * P}, x.dtype());
+  Tensor cols = Tensor::empty({K * s.chunk * P}, x.dtype());
   Tensor out = s.chunk > 1 ? Tensor::empty({s.OCg * s.chunk * P}, x.dtype()) : Tensor();
   for (int64_t n0 = 0; n0 < s.N; n0 += s.chunk) {
     int64_t B = std::min(s.chunk, s.N - n0);
     for (int64_t gi = 0; gi < s.G; ++gi) {
       const char* xg = xp + ((n0 * s.Cin + gi * s.Cg) * g.H * g.W) * isz;
-      const void* a = s.direct ? static_cast<const void*>(xg) : cols.raw_data();
-      if (!s.direct) im2col_kernel(x.device(), x.dtype(), xg, s.Cin * g.H * g.W, B, g, cols.raw_data());
+      im2col_kernel(x.device(), x.dtype(), xg, s.Cin * g.H * g.W, B, g, cols.raw_data());
+      const void* a = cols.raw_data();
       const char* wg = wp + gi * s.OCg * K * isz;
       if (B == 1) {
         char* yg = yp + ((n0 * s.OC + gi * s.OCg) * P) * isz;
@@ -165,25 +164,17 @@ TensorList Conv2dBackward::apply(TensorList&& gs) {
         const char* xg = xp + ((n0 * s.Cin + gi * s.Cg) * g.H * g.W) * isz;
         if (dw.defined()) {
           // dW_g (OCg, K) += dY (OCg, B*P) @ cols^T (B*P, K)
-          const void* a = xg;
-          if (!s.direct) {
-            im2col_kernel(x.device(), x.dtype(), xg, s.Cin * g.H * g.W, B, g, cols.raw_data());
-            a = cols.raw_data();
-          }
+          im2col_kernel(x.device(), x.dtype(), xg, s.Cin * g.H * g.W, B, g, cols.raw_data());
+          const void* a = cols.raw_data();
           char* dwg = static_cast<char*>(dw.raw_data()) + gi * s.OCg * K * isz;
           gemm_kernel(x.device(), x.dtype(), false, true, s.OCg, K, B * P, 1.0, dyg, B * P, a, B * P, 1.0, dwg, K);
         }
         if (dx.defined()) {
           char* dxg = static_cast<char*>(dx.raw_data()) + ((n0 * s.Cin + gi * s.Cg) * g.H * g.W) * isz;
-          if (s.direct) {
-            // dX_g (Cg, P) = W_g^T (Cg, OCg) @ dY (OCg, P)
-            gemm_kernel(x.device(), x.dtype(), true, false, K, P, s.OCg, 1.0, wg, K, dyg, P, 0.0, dxg, P);
-          } else {
-            // dcols (K, B*P) = W_g^T @ dY, then scatter-add back into the image planes.
-            gemm_kernel(x.device(), x.dtype(), true, false, K, B * P, s.OCg, 1.0, wg, K, dyg, B * P, 0.0,
-                        cols.raw_data(), B * P);
-            col2im_kernel(x.device(), x.dtype(), cols.raw_data(), B, g, dxg, s.Cin * g.H * g.W);
-          }
+          // dcols (K, B*P) = W_g^T @ dY, then scatter-add back into the image planes.
+          gemm_kernel(x.device(), x.dtype(), true, false, K, B * P, s.OCg, 1.0, wg, K, dyg, B * P, 0.0,
+                      cols.raw_data(), B * P);
+          col2im_kernel(x.device(), x.dtype(), cols.raw_data(), B, g, dxg, s.Cin * g.H * g.W);
         }
       }
     }
