@@ -188,11 +188,20 @@ T sum_values(const T* p, int64_t n) {
 }
 
 // The W x W block v (row i = v[i]) transposed in place: log2(W) rounds, each swapping the off-diagonal blocks of
-// size s of every 2s x 2s block (lanes with bit s set of row i <-> lanes with it clear of row i + s).
+// size s of every 2s x 2s block (lanes with bit s set of row i <-> lanes with it clear of row i + s). GCC's
+// two-vector __builtin_shuffle does a round in 2 instructions per row pair; other compilers go lane by lane.
 template <class T>
 NC_INLINE void transpose_block(typename Simd<T>::V* v) {
-  using V = typename Simd<T>::V;
   constexpr int W = Simd<T>::W;
+#if !defined(__GNUC__) || defined(__clang__)
+  for (int i = 0; i < W; ++i)
+    for (int j = i + 1; j < W; ++j) {
+      const T t = v[i][j];
+      v[i][j] = v[j][i];
+      v[j][i] = t;
+    }
+#else
+  using V = typename Simd<T>::V;
   using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
   typedef I M __attribute__((vector_size(sizeof(V))));
 #pragma GCC unroll 4
@@ -210,6 +219,7 @@ NC_INLINE void transpose_block(typename Simd<T>::V* v) {
         v[i + s] = __builtin_shuffle(a, b, hi);
       }
   }
+#endif
 }
 
 // dst (n, ldd) columns [0, m) = src (m, lds) rows [0, n)^T, in W x W blocks through registers.
