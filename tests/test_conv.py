@@ -307,18 +307,20 @@ def test_stride1_nan_stays_in_its_windows():
 
 
 @pytest.mark.parametrize("dtype", [nc.float32, nc.float64])
-def test_stride1_gradients_do_not_depend_on_thread_count(dtype):
+@pytest.mark.parametrize("shapes", [((9, 6, 14, 14), (16, 6, 5, 5), 1), ((5, 8, 12, 12), (8, 1, 3, 3), 8)])
+def test_stride1_gradients_do_not_depend_on_thread_count(dtype, shapes):
+    xshape, wshape, groups = shapes
     rng = np.random.default_rng(13)
     npdt = np.float32 if dtype == nc.float32 else np.float64
-    x = rng.standard_normal((9, 6, 14, 14)).astype(npdt)
-    w = rng.standard_normal((16, 6, 5, 5)).astype(npdt)
+    x = rng.standard_normal(xshape).astype(npdt)
+    w = rng.standard_normal(wshape).astype(npdt)
     results = []
     saved = nc.get_num_threads()
     try:
         for threads in (1, 2, 3):
             nc.set_num_threads(threads)
             X, Wt = nc.tensor(x, requires_grad=True), nc.tensor(w, requires_grad=True)
-            F.conv2d(X, Wt, padding=2).square().sum().backward()
+            F.conv2d(X, Wt, padding=2, groups=groups).square().sum().backward()
             results.append((X.grad.numpy(), Wt.grad.numpy()))
     finally:
         nc.set_num_threads(saved)

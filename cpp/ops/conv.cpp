@@ -67,10 +67,8 @@ void forward_impl(const Tensor& y, const Tensor& x, const Tensor& w, const Tenso
   if (s.flat) {
     const Tensor bc = b.defined() ? contiguous(b.detach()) : Tensor();
     const char* bp = bc.defined() ? static_cast<const char*>(bc.raw_data()) : nullptr;
-    for (int64_t gi = 0; gi < s.G; ++gi)
-      conv_s1_forward_kernel(x.device(), x.dtype(), xp + gi * s.Cg * g.H * g.W * isz, s.Cin * g.H * g.W, s.N, g,
-                             wp + gi * s.OCg * K * isz, s.OCg, false, bp ? bp + gi * s.OCg * isz : nullptr,
-                             yp + gi * s.OCg * P * isz, s.OC * P);
+    conv_s1_forward_kernel(x.device(), x.dtype(), xp, s.Cin * g.H * g.W, s.N, s.G, g, wp, s.OCg, false, bp, yp,
+                           s.OC * P);
     return;
   }
   Tensor cols = Tensor::empty({K * s.chunk * P}, x.dtype());
@@ -103,8 +101,7 @@ void forward_impl(const Tensor& y, const Tensor& x, const Tensor& w, const Tenso
 // Stride 1 (Note [Flat conv]): the kernels write every element of dX; dW and db come from one pass over x and dy.
 TensorList Conv2dBackward::flat_backward(const ConvShape& s, const Tensor& dy) {
   const ConvGeometry& g = s.g;
-  const int64_t P = g.cols(), K = g.rows(), HW = g.H * g.W;
-  const size_t isz = itemsize(x.dtype());
+  const int64_t P = g.cols(), HW = g.H * g.W;
   const char* xp = static_cast<const char*>(x.raw_data());
   const char* wp = static_cast<const char*>(w.raw_data());
   const char* dyp = static_cast<const char*>(dy.raw_data());
@@ -112,9 +109,7 @@ TensorList Conv2dBackward::flat_backward(const ConvShape& s, const Tensor& dy) {
   if (needs_grad(0)) {
     dx = Tensor::empty(x.shape(), x.dtype(), x.device());
     char* dxp = static_cast<char*>(dx.raw_data());
-    for (int64_t gi = 0; gi < s.G; ++gi)
-      conv_s1_input_grad_kernel(x.device(), x.dtype(), dyp + gi * s.OCg * P * isz, s.OC * P, s.N, g,
-                                wp + gi * s.OCg * K * isz, s.OCg, dxp + gi * s.Cg * HW * isz, s.Cin * HW);
+    conv_s1_input_grad_kernel(x.device(), x.dtype(), dyp, s.OC * P, s.N, s.G, g, wp, s.OCg, dxp, s.Cin * HW);
   }
   const bool want_db = needs_grad(2) && has_bias;
   if (needs_grad(1) || want_db) {
@@ -123,10 +118,7 @@ TensorList Conv2dBackward::flat_backward(const ConvShape& s, const Tensor& dy) {
     if (want_db) db = zeros({s.OC}, x.dtype());
     char* dwp = static_cast<char*>(dw.raw_data());
     char* dbp = want_db ? static_cast<char*>(db.raw_data()) : nullptr;
-    for (int64_t gi = 0; gi < s.G; ++gi)
-      conv_s1_weight_grad_kernel(x.device(), x.dtype(), xp + gi * s.Cg * HW * isz, s.Cin * HW,
-                                 dyp + gi * s.OCg * P * isz, s.OC * P, s.N, g, s.OCg, dwp + gi * s.OCg * K * isz,
-                                 dbp ? dbp + gi * s.OCg * isz : nullptr);
+    conv_s1_weight_grad_kernel(x.device(), x.dtype(), xp, s.Cin * HW, dyp, s.OC * P, s.N, s.G, g, s.OCg, dwp, dbp);
     if (!needs_grad(1)) dw = Tensor();
   }
   return {dx, dw, db};

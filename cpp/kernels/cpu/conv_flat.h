@@ -89,6 +89,7 @@ constexpr double kFmaCost = 1.0 / 32, kCopyCost = 1.0 / 6;
 // except in the last image, where a tile's positions past the band could read past the end of x.
 struct Layout {
   int64_t r = 0, rows_in = 0, pitch = 0, plane = 0, size = 0, bands = 0;
+  int64_t overrun = 0;  // how far past a band's last row tiles may read
   bool shifted = false, inplace = false;
   std::vector<int64_t> off, off_in;
   double cost = 0;  // per image, kFmaCost / kCopyCost units
@@ -112,7 +113,8 @@ inline Layout make_layout_as(const ConvGeometry& g, int64_t N, int64_t nr, int64
   L.bands = (g.OH + L.r - 1) / L.r;
   L.rows_in = L.r + span;
   L.plane = copies * L.rows_in * L.pitch;
-  L.size = g.C * L.plane + nr + (g.KW - 1) * g.DW;
+  L.overrun = nr + (g.KW - 1) * g.DW;
+  L.size = g.C * L.plane + L.overrun;
   L.off.resize(g.rows());
   for (int64_t c = 0, k = 0; c < g.C; ++c)
     for (int64_t kh = 0; kh < g.KH; ++kh)
@@ -259,12 +261,13 @@ void fill_band(T* buf, const Layout& L, const ConvGeometry& g, const T* src, int
     }
 }
 
-// Where tiles read the band of output rows [oh0, oh0 + rc) of image n of N (x_n: its C planes): x_n in place, or
-// buf after copying the band there; off gets the matching row offsets.
+// Where tiles read the band of output rows [oh0, oh0 + rc) of one image's group (x_n: its C planes, followed by
+// room more values of x): x_n in place if the tiles' reads past its planes stay inside x, else buf after copying
+// the band there; off gets the matching row offsets.
 template <class T>
-const T* band_source(T* buf, const Layout& L, const ConvGeometry& g, const T* x_n, int64_t n, int64_t N, int64_t oh0,
+const T* band_source(T* buf, const Layout& L, const ConvGeometry& g, const T* x_n, int64_t room, int64_t oh0,
                      int64_t rc, const int64_t*& off) {
-  if (L.inplace && n + 1 < N) {
+  if (L.inplace && room >= L.overrun) {
     off = L.off_in.data();
     return x_n + oh0 * g.W;
   }

@@ -8,34 +8,37 @@ using namespace conv_flat;
 // ---- weight gradient: dW^T (K, OC) += B (K, Q) @ dY^T (Q, OC), tiles of MR rows of K x NVB channel vectors ----
 
 template <class T, int MR, int NVB>
-void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64_t N, const ConvGeometry& g,
+void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64_t N, int64_t G, const ConvGeometry& g,
                        int64_t OC, T* dw, T* db) {
   using V = typename Simd<T>::V;
   constexpr int W = Simd<T>::W, NC = NVB * W;
   const int64_t K = g.rows(), P = g.OH * g.OW, ocb = (OC + NC - 1) / NC, OCp = ocb * NC, kb = (K + MR - 1) / MR;
-  const double flops = 2.0 * double(N) * double(OC) * double(P) * double(K);
+  const int64_t CHW = g.C * g.H * g.W;
+  const double flops = 2.0 * double(N * G) * double(OC) * double(P) * double(K);
   const bool big = flops >= 2 * kMinFlopsPerThread;  // worth more than one thread
-  const Layout L = make_layout(g, N, 0, OCp, big, sizeof(T), LayoutChoice::Padded);
-  const int64_t tasks = N * L.bands, chunks = std::min(tasks, kGradChunks);
-  // Chunk c sums tasks [c*tasks/chunks, (c+1)*tasks/chunks): (K, OCp) weight sums, then OCp bias sums.
-  const int64_t csize = K * OCp + OCp;
-  T* sums = zeroed_scratch<T>(kSumsSlot, chunks * csize);
+  const Layout L = make_layout(g, N * G, 0, OCp, big, sizeof(T), LayoutChoice::Padded);
+  // Each group's N*bands tasks go to a few chunks; chunk c of group gi sums tasks [c*tasks/chunks,
+  // (c+1)*tasks/chunks) into (K, OCp) weight sums, then OCp bias sums.
+  const int64_t tasks = N * L.bands, chunks = std::min(tasks, kGradChunks), csize = K * OCp + OCp;
+  T* sums = zeroed_scratch<T>(kSumsSlot, G * chunks * csize);
   struct Bufs {
     T *buf, *dyt;
   };
   run_tasks(
-      chunks, threads_for(flops, chunks),
+      G * chunks, threads_for(flops, G * chunks),
       // dY^T's lanes past OC must be 0; the others are overwritten by every band.
       [&] { return Bufs{scratch<T>(kBandSlot, L.size), zeroed_scratch<T>(kDytSlot, L.r * g.OW * OCp)}; },
-      [&](int64_t c, Bufs& s) {
-        T* dwt = sums + c * csize;
+      [&](int64_t u, Bufs& s) {
+        const int64_t gi = u / chunks, c = u % chunks;
+        T* dwt = sums + u * csize;
         T* dbt = dwt + K * OCp;
         for (int64_t t = c * tasks / chunks; t < (c + 1) * tasks / chunks; ++t) {
           const int64_t n = t / L.bands, oh0 = (t % L.bands) * L.r, rc = std::min(L.r, g.OH - oh0);
+          const int64_t start = n * xbs + gi * CHW;
           const int64_t* off;
-          const T* bsrc = band_source(s.buf, L, g, x + n * xbs, n, N, oh0, rc, off);
+          const T* bsrc = band_source(s.buf, L, g, x + start, N * xbs - start - CHW, oh0, rc, off);
           // dY^T of the band: (rc*OW, OCp), channel o of position i*OW + ow; lanes past OC stay 0.
-          const T* dyb = dy + n * dybs + oh0 * g.OW;
+          const T* dyb = dy + n * dybs + gi * OC * P + oh0 * g.OW;
           const int64_t nq = rc * g.OW;
           transpose(s.dyt, OCp, dyb, P, OC, nq);
           for (int64_t o = 0; o < OC; ++o) dbt[o] += sum_values(dyb + o * P, nq);
@@ -77,24 +80,30 @@ void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64
       });
   // dw (OC, K) += the chunks' sums in chunk order, a vector of W channels at a time (reading the sums along
   // their rows; dw's W rows are written in step); db likewise.
-  parallel_for(0, ocb * NVB, std::max<int64_t>(1, 65536 / std::max<int64_t>(K * W, 1)), [&](int64_t v0, int64_t v1) {
-    for (int64_t v = v0; v < v1; ++v)
+  const int64_t vecs = ocb * NVB;
+  parallel_for(0, G * vecs, std::max<int64_t>(1, 65536 / std::max<int64_t>(K * W, 1)), [&](int64_t v0, int64_t v1) {
+    for (int64_t gv = v0; gv < v1; ++gv) {
+      const int64_t gi = gv / vecs, v = gv % vecs;
+      const T* sg = sums + gi * chunks * csize;
+      T* dwg = dw + gi * OC * K;
       for (int64_t k = 0; k < K; ++k) {
         V s{};
         for (int64_t c = 0; c < chunks; ++c) {
           V t;
-          std::memcpy(&t, sums + c * csize + k * OCp + v * W, sizeof(V));
+          std::memcpy(&t, sg + c * csize + k * OCp + v * W, sizeof(V));
           s += t;
         }
-        for (int l = 0; l < W && v * W + l < OC; ++l) dw[(v * W + l) * K + k] += s[l];
+        for (int l = 0; l < W && v * W + l < OC; ++l) dwg[(v * W + l) * K + k] += s[l];
       }
+    }
   });
   if (db)
-    for (int64_t o = 0; o < OC; ++o) {
-      T s = T(0);
-      for (int64_t c = 0; c < chunks; ++c) s += sums[c * csize + K * OCp + o];
-      db[o] += s;
-    }
+    for (int64_t gi = 0; gi < G; ++gi)
+      for (int64_t o = 0; o < OC; ++o) {
+        T s = T(0);
+        for (int64_t c = 0; c < chunks; ++c) s += sums[(gi * chunks + c) * csize + K * OCp + o];
+        db[gi * OC + o] += s;
+      }
 }
 
 // ---- weight gradient for few output channels (lanes of channels would stay mostly empty): positions in lanes.
@@ -103,25 +112,27 @@ void weight_grad_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64
 // (OCp, Kp, W) and reduced across lanes at the end. The last npos % W positions of a band go one by one.
 
 template <class T, int MO, int MK>
-void weight_grad_small_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64_t N, const ConvGeometry& g,
-                             int64_t OC, T* dw, T* db) {
+void weight_grad_small_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs, int64_t N, int64_t G,
+                             const ConvGeometry& g, int64_t OC, T* dw, T* db) {
   using V = typename Simd<T>::V;
   constexpr int W = Simd<T>::W;
   const int64_t K = g.rows(), P = g.OH * g.OW, ob = (OC + MO - 1) / MO, kb = (K + MK - 1) / MK;
   const int64_t OCp = ob * MO, Kp = kb * MK;
-  const double flops = 2.0 * double(N) * double(OC) * double(P) * double(K);
+  const double flops = 2.0 * double(N * G) * double(OC) * double(P) * double(K);
   const bool big = flops >= 2 * kMinFlopsPerThread;  // worth more than one thread
-  const Layout L = make_layout(g, N, 0, OCp, big, sizeof(T), LayoutChoice::Shifted);
+  const Layout L = make_layout(g, N * G, 0, OCp, big, sizeof(T), LayoutChoice::Shifted);
+  // Chunks of each group's tasks, as in weight_grad_typed.
   const int64_t tasks = N * L.bands, chunks = std::min(tasks, kGradChunks), csize = OCp * Kp * W + OCp;
-  T* sums = zeroed_scratch<T>(kSumsSlot, chunks * csize);
-  run_tasks(chunks, threads_for(flops, chunks), [&] { return scratch<T>(kBandSlot, L.size); },
-            [&](int64_t c, T* buf) {
-              T* part = sums + c * csize;  // (OCp, Kp, W)
+  T* sums = zeroed_scratch<T>(kSumsSlot, G * chunks * csize);
+  run_tasks(G * chunks, threads_for(flops, G * chunks), [&] { return scratch<T>(kBandSlot, L.size); },
+            [&](int64_t u, T* buf) {
+              const int64_t gi = u / chunks, c = u % chunks;
+              T* part = sums + u * csize;  // (OCp, Kp, W)
               T* dbt = part + OCp * Kp * W;
               for (int64_t t = c * tasks / chunks; t < (c + 1) * tasks / chunks; ++t) {
                 const int64_t n = t / L.bands, oh0 = (t % L.bands) * L.r, rc = std::min(L.r, g.OH - oh0);
-                fill_band(buf, L, g, x + n * xbs, oh0, rc);
-                const T* dyb = dy + n * dybs + oh0 * g.OW;
+                fill_band(buf, L, g, x + n * xbs + gi * g.C * g.H * g.W, oh0, rc);
+                const T* dyb = dy + n * dybs + gi * OC * P + oh0 * g.OW;
                 const int64_t npos = rc * g.OW, nv = npos / W;
                 for (int64_t o = 0; o < OC; ++o) dbt[o] += sum_values(dyb + o * P, npos);
                 for (int64_t o0 = 0; o0 < OCp; o0 += MO)
@@ -169,25 +180,27 @@ void weight_grad_small_typed(const T* x, int64_t xbs, const T* dy, int64_t dybs,
                   }
               }
             });
-  for (int64_t o = 0; o < OC; ++o) {
-    for (int64_t k = 0; k < K; ++k) {
-      T s = T(0);
-      for (int64_t c = 0; c < chunks; ++c) {
-        const T* pp = sums + c * csize + (o * Kp + k) * W;
-        for (int l = 0; l < W; ++l) s += pp[l];
+  for (int64_t gi = 0; gi < G; ++gi)
+    for (int64_t o = 0; o < OC; ++o) {
+      const T* sg = sums + gi * chunks * csize;
+      for (int64_t k = 0; k < K; ++k) {
+        T s = T(0);
+        for (int64_t c = 0; c < chunks; ++c) {
+          const T* pp = sg + c * csize + (o * Kp + k) * W;
+          for (int l = 0; l < W; ++l) s += pp[l];
+        }
+        dw[(gi * OC + o) * K + k] += s;
       }
-      dw[o * K + k] += s;
+      if (db) {
+        T s = T(0);
+        for (int64_t c = 0; c < chunks; ++c) s += sg[c * csize + OCp * Kp * W + o];
+        db[gi * OC + o] += s;
+      }
     }
-    if (db) {
-      T s = T(0);
-      for (int64_t c = 0; c < chunks; ++c) s += sums[c * csize + OCp * Kp * W + o];
-      db[o] += s;
-    }
-  }
 }
 
 void conv_s1_weight_grad_cpu(DType dt, const void* x, int64_t xbs, const void* dy, int64_t dybs, int64_t N,
-                             const ConvGeometry& g, int64_t OC, void* dw, void* db) {
+                             int64_t G, const ConvGeometry& g, int64_t OC, void* dw, void* db) {
   dispatch_float(dt, "conv2d", [&](auto tag) {
     using T = decltype(tag);
     constexpr int W = Simd<T>::W;
@@ -200,18 +213,18 @@ void conv_s1_weight_grad_cpu(DType dt, const void* x, int64_t xbs, const void* d
     if (OC * 4 < vecs * W * 3 && OC * g.rows() * W * int64_t(sizeof(T)) <= (256 << 10)) {
       // Tiles of MO x MK whose sums and loaded rows all fit the 32 vector registers: with 6 x 4 the six dy rows
       // did not, and reloading them for every product ran LeNet's conv1 dW at 231 us against 146 us for 6 x 3.
-      if (OC >= 5) return weight_grad_small_typed<T, 6, 3>(X, xbs, D, dybs, N, g, OC, DW, DB);
-      if (OC == 4) return weight_grad_small_typed<T, 4, 5>(X, xbs, D, dybs, N, g, OC, DW, DB);
-      if (OC == 3) return weight_grad_small_typed<T, 3, 7>(X, xbs, D, dybs, N, g, OC, DW, DB);
-      if (OC == 2) return weight_grad_small_typed<T, 2, 8>(X, xbs, D, dybs, N, g, OC, DW, DB);
-      return weight_grad_small_typed<T, 1, 12>(X, xbs, D, dybs, N, g, OC, DW, DB);
+      if (OC >= 5) return weight_grad_small_typed<T, 6, 3>(X, xbs, D, dybs, N, G, g, OC, DW, DB);
+      if (OC == 4) return weight_grad_small_typed<T, 4, 5>(X, xbs, D, dybs, N, G, g, OC, DW, DB);
+      if (OC == 3) return weight_grad_small_typed<T, 3, 7>(X, xbs, D, dybs, N, G, g, OC, DW, DB);
+      if (OC == 2) return weight_grad_small_typed<T, 2, 8>(X, xbs, D, dybs, N, G, g, OC, DW, DB);
+      return weight_grad_small_typed<T, 1, 12>(X, xbs, D, dybs, N, G, g, OC, DW, DB);
     }
     // One channel vector: 8 rows of K (24 rows would use all the accumulators, but their 24 source pointers do
     // not fit the general registers, and reloading them cost more: LeNet's conv2 dW 221 -> 177 us).
-    if (vecs <= 1) return weight_grad_typed<T, 8, 1>(X, xbs, D, dybs, N, g, OC, DW, DB);
-    if (vecs == 2) return weight_grad_typed<T, 12, 2>(X, xbs, D, dybs, N, g, OC, DW, DB);
-    if (vecs == 3) return weight_grad_typed<T, 8, 3>(X, xbs, D, dybs, N, g, OC, DW, DB);
-    return weight_grad_typed<T, 6, 4>(X, xbs, D, dybs, N, g, OC, DW, DB);
+    if (vecs <= 1) return weight_grad_typed<T, 8, 1>(X, xbs, D, dybs, N, G, g, OC, DW, DB);
+    if (vecs == 2) return weight_grad_typed<T, 12, 2>(X, xbs, D, dybs, N, G, g, OC, DW, DB);
+    if (vecs == 3) return weight_grad_typed<T, 8, 3>(X, xbs, D, dybs, N, G, g, OC, DW, DB);
+    return weight_grad_typed<T, 6, 4>(X, xbs, D, dybs, N, G, g, OC, DW, DB);
   });
 }
 
