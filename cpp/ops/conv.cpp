@@ -1,5 +1,7 @@
-// conv2d forward and backward: images are processed in chunks whose im2col buffer stays under a
-// budget, so small images (LeNet) batch into one large GEMM while large ones go one at a time.
+// conv2d forward and backward. Stride 1 (1x1 included) goes to the im2col-free kernels (Note [Flat conv] in
+// kernels/cpu/conv_flat.h: 1.5-2x the GEMM path on this machine). Strided convolutions use im2col + GEMM, with
+// images in chunks whose im2col buffer stays under a budget, so small images batch into one large GEMM while
+// large ones go one at a time.
 #include "ops/conv.h"
 #include <algorithm>
 
@@ -7,6 +9,9 @@ namespace nc {
 
 NC_DEFINE_KERNEL(im2col_kernel, Im2colFn);
 NC_DEFINE_KERNEL(col2im_kernel, Col2imFn);
+NC_DEFINE_KERNEL(conv_s1_forward_kernel, ConvS1ForwardFn);
+NC_DEFINE_KERNEL(conv_s1_input_grad_kernel, ConvS1InputGradFn);
+NC_DEFINE_KERNEL(conv_s1_weight_grad_kernel, ConvS1WeightGradFn);
 
 namespace {
 
@@ -15,7 +20,7 @@ constexpr int64_t kColsBudgetBytes = 8 << 20;  // im2col scratch per chunk
 struct ConvShape {
   int64_t N, Cin, OC, G, Cg, OCg;
   ConvGeometry g;
-  bool direct;  // 1x1, stride 1, no padding: the input planes already are the im2col matrix
+  bool flat;      // stride 1: the im2col-free kernels
   int64_t chunk;  // images per GEMM
 };
 
@@ -29,10 +34,9 @@ ConvShape make_shape(const Tensor& x, const Tensor& w, const ConvOptions& o) {
   g.PT = o.padding[0], g.PL = o.padding[1];
   g.OH = conv_out_size(g.H, g.KH, g.SH, o.padding[0] + o.padding[2], g.DH);
   g.OW = conv_out_size(g.W, g.KW, g.SW, o.padding[1] + o.padding[3], g.DW);
-  s.direct = g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && o.padding == std::array<int64_t, 4>{0, 0, 0, 0};
   int64_t per_image = g.rows() * g.cols() * static_cast<int64_t>(itemsize(x.dtype()));
   s.chunk = std::clamp<int64_t>(kColsBudgetBytes / std::max<int64_t>(per_image, 1), 1, std::max<int64_t>(s.N, 1));
-  if (s.direct) s.chunk = 1;
+  s.flat = g.SH == 1 && g.SW == 1;
   return s;
 }
 
@@ -48,6 +52,7 @@ struct Conv2dBackward : Node {
   ConvOptions o;
   bool has_bias;
   TensorList apply(TensorList&& gs) override;
+  TensorList flat_backward(const ConvShape& s, const Tensor& dy);
   void release() override { x = w = Tensor(); }
   std::string name() const override { return "ConvolutionBackward"; }
 };
@@ -59,14 +64,21 @@ void forward_impl(const Tensor& y, const Tensor& x, const Tensor& w, const Tenso
   const char* xp = static_cast<const char*>(x.raw_data());
   const char* wp = static_cast<const char*>(w.raw_data());
   char* yp = static_cast<char*>(y.raw_data());
-  Tensor cols = s.direct ? Tensor() : Tensor::empty({K * s.chunk * P}, x.dtype());
+  if (s.flat) {
+    const Tensor bc = b.defined() ? contiguous(b.detach()) : Tensor();
+    const char* bp = bc.defined() ? static_cast<const char*>(bc.raw_data()) : nullptr;
+    conv_s1_forward_kernel(x.device(), x.dtype(), xp, s.Cin * g.H * g.W, s.N, s.G, g, wp, s.OCg, false, bp, yp,
+                           s.OC * P);
+    return;
+  }
+  Tensor cols = Tensor::empty({K * s.chunk * P}, x.dtype());
   Tensor out = s.chunk > 1 ? Tensor::empty({s.OCg * s.chunk * P}, x.dtype()) : Tensor();
   for (int64_t n0 = 0; n0 < s.N; n0 += s.chunk) {
     int64_t B = std::min(s.chunk, s.N - n0);
     for (int64_t gi = 0; gi < s.G; ++gi) {
       const char* xg = xp + ((n0 * s.Cin + gi * s.Cg) * g.H * g.W) * isz;
-      const void* a = s.direct ? static_cast<const void*>(xg) : cols.raw_data();
-      if (!s.direct) im2col_kernel(x.device(), x.dtype(), xg, s.Cin * g.H * g.W, B, g, cols.raw_data());
+      im2col_kernel(x.device(), x.dtype(), xg, s.Cin * g.H * g.W, B, g, cols.raw_data());
+      const void* a = cols.raw_data();
       const char* wg = wp + gi * s.OCg * K * isz;
       if (B == 1) {
         char* yg = yp + ((n0 * s.OC + gi * s.OCg) * P) * isz;
@@ -86,6 +98,32 @@ void forward_impl(const Tensor& y, const Tensor& x, const Tensor& w, const Tenso
   }
 }
 
+// Stride 1 (Note [Flat conv]): the kernels write every element of dX; dW and db come from one pass over x and dy.
+TensorList Conv2dBackward::flat_backward(const ConvShape& s, const Tensor& dy) {
+  const ConvGeometry& g = s.g;
+  const int64_t P = g.cols(), HW = g.H * g.W;
+  const char* xp = static_cast<const char*>(x.raw_data());
+  const char* wp = static_cast<const char*>(w.raw_data());
+  const char* dyp = static_cast<const char*>(dy.raw_data());
+  Tensor dx, dw, db;
+  if (needs_grad(0)) {
+    dx = Tensor::empty(x.shape(), x.dtype(), x.device());
+    char* dxp = static_cast<char*>(dx.raw_data());
+    conv_s1_input_grad_kernel(x.device(), x.dtype(), dyp, s.OC * P, s.N, s.G, g, wp, s.OCg, dxp, s.Cin * HW);
+  }
+  const bool want_db = needs_grad(2) && has_bias;
+  if (needs_grad(1) || want_db) {
+    // The kernel computes both; a dW nobody wants goes to a scratch tensor.
+    dw = zeros(w.shape(), w.dtype());
+    if (want_db) db = zeros({s.OC}, x.dtype());
+    char* dwp = static_cast<char*>(dw.raw_data());
+    char* dbp = want_db ? static_cast<char*>(db.raw_data()) : nullptr;
+    conv_s1_weight_grad_kernel(x.device(), x.dtype(), xp, s.Cin * HW, dyp, s.OC * P, s.N, s.G, g, s.OCg, dwp, dbp);
+    if (!needs_grad(1)) dw = Tensor();
+  }
+  return {dx, dw, db};
+}
+
 TensorList Conv2dBackward::apply(TensorList&& gs) {
   ConvShape s = make_shape(x, w, o);
   const ConvGeometry& g = s.g;
@@ -93,6 +131,7 @@ TensorList Conv2dBackward::apply(TensorList&& gs) {
   const size_t isz = itemsize(x.dtype());
   Tensor dy = contiguous(gs[0]);
   Tensor dx, dw, db;
+  if (s.flat) return flat_backward(s, dy);
   if (needs_grad(0)) dx = zeros(x.shape(), x.dtype());
   if (needs_grad(1)) dw = zeros(w.shape(), w.dtype());
   if (needs_grad(2) && has_bias) db = reduce(ReduceOp::Sum, dy, {0, 2, 3}, false);
@@ -117,25 +156,17 @@ TensorList Conv2dBackward::apply(TensorList&& gs) {
         const char* xg = xp + ((n0 * s.Cin + gi * s.Cg) * g.H * g.W) * isz;
         if (dw.defined()) {
           // dW_g (OCg, K) += dY (OCg, B*P) @ cols^T (B*P, K)
-          const void* a = xg;
-          if (!s.direct) {
-            im2col_kernel(x.device(), x.dtype(), xg, s.Cin * g.H * g.W, B, g, cols.raw_data());
-            a = cols.raw_data();
-          }
+          im2col_kernel(x.device(), x.dtype(), xg, s.Cin * g.H * g.W, B, g, cols.raw_data());
+          const void* a = cols.raw_data();
           char* dwg = static_cast<char*>(dw.raw_data()) + gi * s.OCg * K * isz;
           gemm_kernel(x.device(), x.dtype(), false, true, s.OCg, K, B * P, 1.0, dyg, B * P, a, B * P, 1.0, dwg, K);
         }
         if (dx.defined()) {
           char* dxg = static_cast<char*>(dx.raw_data()) + ((n0 * s.Cin + gi * s.Cg) * g.H * g.W) * isz;
-          if (s.direct) {
-            // dX_g (Cg, P) = W_g^T (Cg, OCg) @ dY (OCg, P)
-            gemm_kernel(x.device(), x.dtype(), true, false, K, P, s.OCg, 1.0, wg, K, dyg, P, 0.0, dxg, P);
-          } else {
-            // dcols (K, B*P) = W_g^T @ dY, then scatter-add back into the image planes.
-            gemm_kernel(x.device(), x.dtype(), true, false, K, B * P, s.OCg, 1.0, wg, K, dyg, B * P, 0.0,
-                        cols.raw_data(), B * P);
-            col2im_kernel(x.device(), x.dtype(), cols.raw_data(), B, g, dxg, s.Cin * g.H * g.W);
-          }
+          // dcols (K, B*P) = W_g^T @ dY, then scatter-add back into the image planes.
+          gemm_kernel(x.device(), x.dtype(), true, false, K, B * P, s.OCg, 1.0, wg, K, dyg, B * P, 0.0,
+                      cols.raw_data(), B * P);
+          col2im_kernel(x.device(), x.dtype(), cols.raw_data(), B, g, dxg, s.Cin * g.H * g.W);
         }
       }
     }
