@@ -10,12 +10,6 @@ using namespace nc::testing;
 namespace {
 
 template <class T>
-std::vector<T> as(const Tensor& t) {
-  std::vector<double> v = values(t);
-  return std::vector<T>(v.begin(), v.end());
-}
-
-template <class T>
 void check_conv(Rng& rng, const ref::ConvDims& s, bool bias) {
   DType D = dtype_of<T>::value;
   const int64_t OH = s.OH(), OW = s.OW();

@@ -10,12 +10,6 @@ using namespace nc::testing;
 
 namespace {
 
-template <class T>
-std::vector<T> as(const Tensor& t) {
-  std::vector<double> v = values(t);
-  return std::vector<T>(v.begin(), v.end());
-}
-
 // Distinct values (a shuffled ramp plus noise): no ties, so the max's position is unambiguous.
 Tensor distinct(Rng& rng, const Shape& shape, DType D) {
   int64_t n = shape_numel(shape);

@@ -95,6 +95,14 @@ namespace nc::testing {
 Tensor make(const Shape& shape, const std::vector<double>& values, DType dtype);
 // Every element of t (any strides, any dtype) in row-major order of its shape, as double.
 std::vector<double> values(const Tensor& t);
+
+// A tensor's elements converted to T (for comparing with a scalar reference written for T).
+template <class T>
+std::vector<T> as(const Tensor& t) {
+  std::vector<double> v = values(t);
+  return std::vector<T>(v.begin(), v.end());
+}
+
 // The element at multi-index idx, read through the strides.
 double at(const Tensor& t, const std::vector<int64_t>& idx);
 
