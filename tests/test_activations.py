@@ -273,3 +273,18 @@ def test_bad_arguments():
 def test_activation_docstrings():
     result = doctest.testmod(importlib.import_module("neurocore.nn.activation"), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_tanh_float32_within_two_ulp_of_float64_and_special_values():
+    # float32 tanh is a vectorised polynomial / exp formula (vmath.h vtanh); float64 is the reference.
+    x = np.linspace(-30, 30, 600_001).astype(np.float32)
+    y = nc.tanh(nc.tensor(x)).numpy()
+    ref = np.tanh(x.astype(np.float64))
+    ulp = np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(y - ref) / ulp) <= 2.0
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-30, -1e-30, 0.625, -0.625], np.float32)
+    out = nc.tanh(nc.tensor(special)).numpy()
+    np.testing.assert_array_equal(out[:4], [0.0, -0.0, 1.0, -1.0])
+    assert np.signbit(out[1]) and np.isnan(out[4])
+    np.testing.assert_array_equal(out[5:7], special[5:7])
+    np.testing.assert_allclose(out[7:], np.tanh(special[7:].astype(np.float64)), rtol=2e-7)

@@ -42,7 +42,7 @@ NC_INLINE T fwd(UnaryOp op, T x, T p0, T p1) {
     case UnaryOp::Relu: return x < T(0) ? T(0) : x;  // NaN stays NaN
     case UnaryOp::LeakyRelu: return x > T(0) ? x : x * p0;
     case UnaryOp::Sigmoid: return sigm(x);
-    case UnaryOp::Tanh: return std::tanh(x);
+    case UnaryOp::Tanh: return vtanh(x);
     case UnaryOp::Step: return x > T(0) ? T(1) : T(0);
     case UnaryOp::Elu: return x > T(0) ? x : p0 * std::expm1(x);
     case UnaryOp::Selu: return T(kSeluScale) * (x > T(0) ? x : T(kSeluAlpha) * std::expm1(x));
