@@ -6,14 +6,13 @@ LeCun et al. (1998): conv 6@5x5 tanh -> avg-pool 2 -> conv 16@5x5 tanh -> avg-po
     python examples/lenet5.py [--epochs 15] [--batch-size 32] [--optimizer adam|sgd] [--lr 2e-3] [--seed 0]
 """
 import argparse
-import time
 
 import numpy as np
 
 import neurocore as nc
 from neurocore.cli import load_digits_images
 import neurocore.nn as nn
-import neurocore.nn.functional as F
+from _training import train_epochs
 
 
 def lenet5():
@@ -36,16 +35,6 @@ def load_digits_32x32(seed=0, test_fraction=0.2):
             nc.tensor(np.ascontiguousarray(x_test.transpose(0, 3, 1, 2))), nc.tensor(y_test))
 
 
-def accuracy(model, x, y, batch_size=256):
-    model.eval()
-    correct = 0
-    with nc.no_grad():
-        for i in range(0, len(y), batch_size):
-            correct += (model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item()
-    model.train()
-    return correct / len(y)
-
-
 def train(epochs=15, batch_size=32, lr=2e-3, optimizer="adam", seed=0, verbose=True):
     nc.manual_seed(seed)
     x_train, y_train, x_test, y_test = load_digits_32x32(seed)
@@ -54,24 +43,7 @@ def train(epochs=15, batch_size=32, lr=2e-3, optimizer="adam", seed=0, verbose=T
         opt = nc.optim.Adam(model.parameters(), lr=lr)
     else:
         opt = nc.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    # Cosine decay to zero over the run steadies the last epochs.
-    sched = nc.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
-    loader = nc.data.DataLoader(nc.data.TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True)
-    start = time.perf_counter()
-    for epoch in range(epochs):
-        total = 0.0
-        for xb, yb in loader:
-            opt.zero_grad()
-            loss = F.cross_entropy(model(xb), yb)
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(yb)
-        sched.step()
-        if verbose:
-            print(f"epoch {epoch + 1:2d}  loss {total / len(y_train):.4f}  "
-                  f"test accuracy {accuracy(model, x_test, y_test):.4f}")
-    seconds = time.perf_counter() - start
-    acc = accuracy(model, x_test, y_test)
+    acc, seconds = train_epochs(model, opt, (x_train, y_train, x_test, y_test), epochs, batch_size, verbose)
     if verbose:
         print(f"LeNet-5 on digits: test accuracy {acc:.4f} after {epochs} epochs in {seconds:.1f} s "
               f"({nc.get_num_threads()} threads)")

@@ -11,13 +11,13 @@ Prints the test accuracy on a held-out 20% split and the training time.
     python examples/resnet_block.py [--epochs 10] [--width 16] [--batch-size 64] [--lr 0.05] [--seed 0]
 """
 import argparse
-import time
 
 import numpy as np
 
 import neurocore as nc
 import neurocore.nn as nn
 import neurocore.nn.functional as F
+from _training import train_epochs
 
 
 class BasicBlock(nn.Module):
@@ -66,39 +66,13 @@ def load_digits_images(seed=0, test_fraction=0.2):
     return nc.tensor(images[train]), nc.tensor(labels[train]), nc.tensor(images[test]), nc.tensor(labels[test])
 
 
-def accuracy(model, x, y, batch_size=512):
-    model.eval()
-    correct = 0
-    with nc.no_grad():
-        for i in range(0, len(y), batch_size):
-            correct += (model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum().item()
-    model.train()
-    return correct / len(y)
-
-
 def train(epochs=10, width=16, batch_size=64, lr=0.05, seed=0, verbose=True):
     """SGD with momentum 0.9, weight decay 5e-4 and cosine decay. Returns (test accuracy, seconds)."""
     nc.manual_seed(seed)
     x_train, y_train, x_test, y_test = load_digits_images(seed)
     model = resnet(width)
     opt = nc.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=5e-4)
-    sched = nc.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
-    loader = nc.data.DataLoader(nc.data.TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True)
-    start = time.perf_counter()
-    for epoch in range(epochs):
-        total = 0.0
-        for xb, yb in loader:
-            opt.zero_grad()
-            loss = F.cross_entropy(model(xb), yb)
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(yb)
-        sched.step()
-        if verbose:
-            print(f"epoch {epoch + 1:2d}  loss {total / len(y_train):.4f}  "
-                  f"test accuracy {accuracy(model, x_test, y_test):.4f}")
-    seconds = time.perf_counter() - start
-    acc = accuracy(model, x_test, y_test)
+    acc, seconds = train_epochs(model, opt, (x_train, y_train, x_test, y_test), epochs, batch_size, verbose)
     if verbose:
         n_params = sum(p.numel() for p in model.parameters())
         print(f"ResNet ({n_params} parameters) on digits: test accuracy {acc:.4f} after {epochs} epochs in "
